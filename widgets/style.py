@@ -1,0 +1,98 @@
+"""The one chart style: a colour-blind-safe palette, sizes and fonts, and alt text.
+
+Charts are drawn on ``matplotlib.figure.Figure`` objects (never pyplot), so they are
+independent of the notebook backend, safe to build in widget callbacks and testable headless.
+Every chart reaches the page through ``figure_html``, which requires alt text.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import matplotlib as mpl
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+#: Okabe & Ito (2008) colour-blind-safe palette, in the order charts use it.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow (fills only: too light for text or thin lines)
+    "#000000",  # black
+)
+#: Meaningful colours, so a colour means the same thing on every chart.
+GOOD, BAD, NEUTRAL, HIGHLIGHT = "#009E73", "#D55E00", "#7F7F7F", "#0072B2"
+
+FIGSIZE = (6.4, 3.6)  # inches; 704 x 396 px at DPI, fits a 1280-px screen beside the inputs
+DPI = 110
+
+RC = {
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "svg.fonttype": "none",
+}
+
+
+def apply() -> None:
+    """Apply the kit's style to matplotlib and seaborn (idempotent; tools call it on import)."""
+    sns.set_theme(context="notebook", style="whitegrid", palette=list(PALETTE), rc=RC)
+
+
+def new_figure(*, width: float = FIGSIZE[0], height: float = FIGSIZE[1],
+               ncols: int = 1) -> tuple[Figure, Axes]:
+    """A styled figure with one axes (or ``ncols`` axes side by side), detached from pyplot."""
+    apply()
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    axes = fig.subplots(1, ncols)
+    return fig, axes
+
+
+def figure_html(fig: Figure, alt: str, *, caption: str | None = None) -> str:
+    """Render ``fig`` as an accessible ``<figure>`` with a PNG and its alt text.
+
+    Parameters
+    ----------
+    fig
+        The figure. Its title should state the conclusion, not the variable names.
+    alt
+        What a screen-reader user needs from the chart: the conclusion and the key numbers.
+    caption
+        Optional visible caption (for example the data source).
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("alt must be a non-empty description of the chart")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return (
+        '<figure class="kit-figure" style="margin:0;max-width:100%">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+        'role="img" style="max-width:100%;height:auto">'
+        f"{cap}</figure>"
+    )
+
+
+def show(fig: Figure, alt: str, *, caption: str | None = None):
+    """Display ``fig`` with alt text in a notebook (lessons use this instead of plt.show)."""
+    from IPython.display import HTML
+
+    return HTML(figure_html(fig, alt, caption=caption))
+
+
+mpl.rcParams.update(RC)
