@@ -1,0 +1,1 @@
+"""Grading: nbgrader set-up shared by the release, the grading runner and the tests."""
