@@ -1,0 +1,63 @@
+"""View update latency: from an input change to the refreshed result, in-process.
+
+Baseline: a bare ipywidgets slider whose observer writes one HTML value, measured in the same
+run. Target (issue 4): median at most 150 ms per update for every tool at default inputs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import statistics
+import time
+
+import ipywidgets as W
+
+from widgets.ui import Field, NumberField
+
+REPEATS = 30
+TOOLS = ["pilot"]  # tools whose first field is a NumberField or SliderField are timed
+
+
+def _time_changes(set_value, values) -> list[float]:
+    out = []
+    for i in range(REPEATS):
+        start = time.perf_counter()
+        set_value(values[i % len(values)])
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def baseline() -> list[float]:
+    slider, html = W.IntSlider(), W.HTML()
+    slider.observe(lambda ch: setattr(html, "value", f"<b>{ch['new']}</b>"), "value")
+    return _time_changes(lambda v: setattr(slider, "value", v), [1, 2])
+
+
+def tool(name: str) -> list[float]:
+    app = importlib.import_module(f"widgets.{name}").build_app()
+    field = next(f for f in app.fields.values() if isinstance(f, Field))
+    if isinstance(field, NumberField):
+        a, b = field.value, field.value * 1.1 if field.value else 1
+        values = [field._format(a), field._format(b)]
+        return _time_changes(lambda v: setattr(field.control, "value", v), values)
+    a = field.control.value
+    b = field.control.min if a != field.control.min else field.control.max
+    return _time_changes(lambda v: setattr(field.control, "value", v), [b, a])
+
+
+def main() -> None:
+    print(f"machine: {platform.machine()}, {platform.python_implementation()} "
+          f"{platform.python_version()}, repeats={REPEATS}")
+    base = statistics.median(baseline())
+    print(f"{'baseline (bare slider -> HTML)':<34} median {base:8.2f} ms")
+    for name in TOOLS:
+        times = tool(name)
+        med = statistics.median(times)
+        p95 = sorted(times)[int(0.95 * (len(times) - 1))]
+        print(f"{'tool ' + name:<34} median {med:8.2f} ms  p95 {p95:8.2f} ms  "
+              f"ratio to baseline {med / base:8.1f}x  (target median <= 150 ms)")
+
+
+if __name__ == "__main__":
+    main()

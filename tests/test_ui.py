@@ -1,0 +1,89 @@
+"""Shared UI parts, tested without a browser: set values, click, read the widgets."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import ipywidgets as W
+
+from widgets import ui
+from widgets.validate import InputError
+
+
+def test_number_field_parses_friendly_input():
+    f = ui.NumberField("Monthly volume", 1000, min=1, max=10_000_000, integer=True,
+                       unit="requests")
+    f.control.value = "25,000"
+    assert f.value == 25_000 and f.error == ""
+    f.control.value = "$3 000"
+    assert f.value == 3000
+
+
+def test_bad_number_shows_message_beside_field_and_keeps_last_good_value():
+    f = ui.NumberField("Monthly volume", 1000, min=1, max=10_000_000, integer=True,
+                       unit="requests")
+    f.control.value = "lots"
+    assert f.value == 1000
+    assert f.error == "Enter a number between 1 and 10,000,000 requests (“lots” is not a number)."
+    assert "⚠" in f.message.value and "not a number" in f.message.value
+    f.control.value = "0"
+    assert f.value == 1000
+    assert f.error == "Monthly volume must be between 1 and 10,000,000 requests."
+    f.control.value = "12"
+    assert f.value == 12 and f.error == "" and f.message.value == ""
+
+
+def test_percent_field_reads_percent_and_stores_fraction():
+    f = ui.NumberField("Baseline", 0.75, min=0.001, max=0.999, percent=True)
+    assert f.control.value == "75"
+    f.control.value = "80%"
+    assert f.value == 0.8
+    f.control.value = "120"
+    assert f.value == 0.8 and "between 0.1% and 99.9%" in f.error
+
+
+def test_text_field_requires_text():
+    f = ui.TextField("Owner", "Ana")
+    f.control.value = "   "
+    assert f.value == "Ana" and "Owner is required" in f.error
+
+
+def _frame_with(compute_result: W.HTML, field: ui.NumberField) -> ui.AppFrame:
+    return ui.AppFrame("T", inputs=[field], results=[compute_result],
+                       summary=lambda: "# Summary\n\nvalue: " + str(field.value))
+
+
+def test_frame_shows_model_error_beside_the_named_field_and_keeps_result():
+    field = ui.NumberField("Target", 0.8, min=0, max=1, name="p_target")
+    result = W.HTML("previous good result")
+    frame = _frame_with(result, field)
+
+    def bad():
+        raise InputError("p_target", "p_target must differ from p_baseline")
+
+    assert frame.run(bad) is False
+    assert result.value == "previous good result"
+    assert "p_target must differ" in field.message.value
+    assert frame.run(lambda: setattr(result, "value", "new")) is True
+    assert field.message.value == ""  # a model message is cleared once the inputs work
+
+
+def test_frame_never_shows_a_traceback_for_a_bug():
+    field = ui.NumberField("X", 1, min=0, max=2)
+    result = W.HTML("kept")
+    frame = _frame_with(result, field)
+    assert frame.run(lambda: 1 / 0) is False
+    assert "Something went wrong" in frame.status.value
+    assert "ZeroDivisionError" not in frame.status.value and "Traceback" not in frame.status.value
+    assert result.value == "kept"
+
+
+def test_download_link_carries_the_summary():
+    field = ui.NumberField("X", 1, min=0, max=2)
+    frame = _frame_with(W.HTML(), field)
+    frame.run(lambda: None)
+    href = re.search(r'href="data:text/markdown;charset=utf-8;base64,([^"]+)"',
+                     frame.download.value)
+    assert href and 'download="summary.md"' in frame.download.value
+    assert base64.b64decode(href.group(1)).decode() == "# Summary\n\nvalue: 1.0"
