@@ -76,6 +76,10 @@ def lab_command(port: int, token: str) -> list[str]:
         f"--ServerApp.ip={HOST}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
         f"--LabApp.default_url=/lab/tree/{START_PAGE}",
+        # keep build metadata out of a learner's file browser
+        "--ContentsManager.hide_globs=['__pycache__', '*.pyc', '*.egg-info', '.DS_Store', '*~']",
+        # Containers and CI machines often run as root; Jupyter refuses that unless told.
+        *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
     ]
 
 
