@@ -70,6 +70,8 @@ def _write_lab_overrides() -> None:
 
 
 def lab_command(port: int, token: str) -> list[str]:
+    """The JupyterLab command ``make start`` runs (and writes this venv's lab overrides)."""
+    _write_lab_overrides()
     root = course.root()
     return [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",
@@ -100,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "lab":
         port = _choose_port(args.port or LAB_PORT)
         token = os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
-        _write_lab_overrides()
         cmd = lab_command(port, token)
         base = f"http://{HOST}:{port}"
         print(f"\nGenAI Traps kit\n"
