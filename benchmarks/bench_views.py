@@ -7,16 +7,32 @@ run. Target (issue 4): median at most 150 ms per update for every tool at defaul
 from __future__ import annotations
 
 import importlib
+import inspect
+import pkgutil
 import platform
 import statistics
 import time
 
 import ipywidgets as W
 
+import widgets
 from widgets.ui import Field, NumberField
 
 REPEATS = 30
-TOOLS = ["pilot"]  # tools whose first field is a NumberField or SliderField are timed
+
+
+def tools() -> list[str]:
+    """Every tool package whose build_app() runs with its defaults."""
+    found = []
+    for m in pkgutil.iter_modules(widgets.__path__):
+        if not m.ispkg:
+            continue
+        module = importlib.import_module(f"widgets.{m.name}")
+        build = getattr(module, "build_app", None)
+        if build and all(p.default is not p.empty or p.kind is p.VAR_KEYWORD
+                         for p in inspect.signature(build).parameters.values()):
+            found.append(m.name)
+    return sorted(found)
 
 
 def _time_changes(set_value, values) -> list[float]:
@@ -51,7 +67,7 @@ def main() -> None:
           f"{platform.python_version()}, repeats={REPEATS}")
     base = statistics.median(baseline())
     print(f"{'baseline (bare slider -> HTML)':<34} median {base:8.2f} ms")
-    for name in TOOLS:
+    for name in tools():
         times = tool(name)
         med = statistics.median(times)
         p95 = sorted(times)[int(0.95 * (len(times) - 1))]
