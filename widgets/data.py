@@ -153,7 +153,24 @@ def _parse(name: str, file: str) -> pd.DataFrame:
 
 def _read_strings(file: Path, s: DatasetSpec) -> pd.DataFrame:
     with file.open(newline="", encoding="utf-8") as fh:
-        header = next(csv.reader(fh), None)
+        reader = csv.reader(fh)
+        try:
+            header = next(reader, None)
+            short = None
+            # pandas pads a short line (for example a truncated last line) with missing
+            # values instead of failing; count the fields so a cut line is named.
+            if header == s.column_names:
+                for fields in reader:
+                    if fields and len(fields) != len(header):
+                        short = (reader.line_num, len(fields))
+                        break
+        except (UnicodeDecodeError, csv.Error) as err:
+            raise DatasetError(f"{file}: cannot be parsed as CSV ({err}).") from None
+    if short:
+        raise DatasetError(
+            f"{file}, line {short[0]}: {short[1]} fields, expected {len(s.columns)}. "
+            "The line is cut short or has extra fields: the file may be truncated or edited."
+        )
     if header != s.column_names:
         missing = [c for c in s.column_names if c not in (header or [])]
         extra = [c for c in (header or []) if c not in s.column_names]
@@ -171,7 +188,6 @@ def _read_strings(file: Path, s: DatasetSpec) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as err:
         raise DatasetError(f"{file}: cannot be parsed as CSV ({_line_hint(err)}).") from None
-    # pandas pads a short (for example truncated) last line with NaN instead of failing.
     return df
 
 
