@@ -365,7 +365,9 @@ class ChartTabs(W.Tab):
         if index is None or not self._stale[index]:
             return
         try:
-            self.panels[index].value = self._render[index]()
+            # Jupyter's widget HTML sets a 28px line height, too loose for prose and tables.
+            self.panels[index].value = (f'<div style="line-height:1.35">'
+                                        f"{self._render[index]()}</div>")
         except Exception:  # a drawing bug must not break the rest of the app
             log.exception("rendering tab %s failed", index)
             self.panels[index].value = _message_html(

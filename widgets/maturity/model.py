@@ -37,6 +37,7 @@ from statsmodels.stats.proportion import proportion_confint
 from widgets import validate as v
 
 __all__ = [
+    "AUTOMATION_NOTE",
     "PRESETS",
     "TRL_LEVELS",
     "AutomationPlan",
@@ -49,6 +50,15 @@ __all__ = [
     "residual_error_curve",
     "simulate_automation",
 ]
+
+#: The automation model in two sentences, for lessons and the app to quote.
+AUTOMATION_NOTE = (
+    "Every task goes to the model; a share goes straight out and the rest is checked by a "
+    "person, who catches a fixed share of the errors and redoes those tasks by hand. The tool "
+    "picks the largest straight-through share whose expected error rate stays within what the "
+    "business accepts, planning on the upper end of the error rate's confidence interval, and "
+    "counts the hours saved against doing every task by hand."
+)
 
 TRL_SOURCE = ("NASA technology readiness levels, as reproduced by the National Academies Press "
               "(nap.edu, record 12554, p. 68). The GenAI evidence for each level is the course "
@@ -93,35 +103,35 @@ TRL_LEVELS: tuple[ReadinessLevel, ...] = (
                    "Was the model scored in a sandbox against a labelled test set of your own "
                    "data, giving a measured error rate?",
                    "error rate measured in a sandbox"),
-    ReadinessLevel(5, "pilot (relevant environment)", "Component/breadboard validation in a "
+    ReadinessLevel(5, "pilot in the relevant environment", "Component/breadboard validation in a "
                    "relevant environment",
                    "The parts (model, prompts, retrieval, data feeds) ran on realistic, messy "
                    "data and volumes, edge cases included.",
                    "Did the parts run on realistic, production-like data and volumes, messy "
                    "records and edge cases included?",
                    "parts run on realistic data"),
-    ReadinessLevel(6, "pilot (relevant environment)", "System/subsystem model or prototype "
+    ReadinessLevel(6, "pilot in the relevant environment", "System/subsystem model or prototype "
                    "demonstration in a relevant environment",
                    "A complete prototype was piloted with real users on real work, against a "
                    "control group, with measured KPIs.",
                    "Has a complete prototype been piloted with real users on real work, against "
                    "a control group, with measured KPIs?",
                    "piloted against a control group"),
-    ReadinessLevel(7, "production (operational environment)", "System prototype demonstration "
+    ReadinessLevel(7, "production, operational", "System prototype demonstration "
                    "in an operational environment",
                    "The prototype ran in the live workflow, integrated with your systems, with "
                    "guardrails, human review and monitoring.",
                    "Has the prototype run in the live workflow, integrated with your systems, "
                    "with guardrails, review and monitoring in place?",
                    "live workflow with guardrails"),
-    ReadinessLevel(8, "production (operational environment)", "Actual system completed and "
+    ReadinessLevel(8, "production, operational", "Actual system completed and "
                    "\"flight qualified\" through test and demonstration",
                    "The complete system passed acceptance: an evaluation suite, security and "
                    "compliance review, a runbook and named owners.",
                    "Has the complete system passed acceptance: an evaluation suite, security "
                    "and compliance review, a runbook and named owners?",
                    "passed acceptance"),
-    ReadinessLevel(9, "production (operational environment)", "Actual system \"flight proven\" "
+    ReadinessLevel(9, "production, operational", "Actual system \"flight proven\" "
                    "through successful mission operations",
                    "The system has run in production for a sustained period, with monitored "
                    "KPIs on target and a change process for models and data.",
@@ -423,12 +433,12 @@ _BAR = ("The acceptable error rate, 15.5%, is what consultants without AI got wr
 
 PRESETS: dict[str, Preset] = {
     "financial-report": Preset(
-        "Financial reports (the article's case, illustrative)",
+        "Financial reports (illustrative)",
         dict(tasks_per_month=400, errors_found=11, sample_reviewed=300,
              acceptable_error_rate=0.03, review_minutes=6, catch_rate=0.9, manual_minutes=45),
         _ARTICLE),
     "frontier-inside": Preset(
-        "Jagged frontier: a task inside it",
+        "Jagged frontier: task inside",
         dict(tasks_per_month=200, errors_found=5, sample_reviewed=100,
              acceptable_error_rate=0.155, review_minutes=10, catch_rate=0.6,
              manual_minutes=60),
@@ -437,7 +447,7 @@ PRESETS: dict[str, Preset] = {
         "100 here are an assumption. " + _BAR + "Volumes, minutes and the catch rate are "
         "assumptions."),
     "frontier-outside": Preset(
-        "Jagged frontier: a task outside it",
+        "Jagged frontier: task outside",
         dict(tasks_per_month=200, errors_found=35, sample_reviewed=100,
              acceptable_error_rate=0.155, review_minutes=10, catch_rate=0.6,
              manual_minutes=60),

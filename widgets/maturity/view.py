@@ -48,7 +48,7 @@ def _automation_html(r: model.AutomationReality) -> str:
                    f"<td style=\"text-align:right\">{b}</td>"
                    f"<td style=\"text-align:right\"><b>{c}</b></td></tr>" for a, b, c in rows)
     return (
-        '<div class="kit-result" aria-live="polite">'
+        '<div class="kit-result" aria-live="polite" style="line-height:1.35">'
         f'<p style="font-size:1.3em;margin:0">{head}</p>'
         f"<p style=\"margin:0.2em 0\">{est.errors_found:,} errors in {est.sample_reviewed:,} "
         f"reviewed items: {fmt.pct(est.point, digits=1)}, and up to "
@@ -59,7 +59,9 @@ def _automation_html(r: model.AutomationReality) -> str:
         '<table style="border-collapse:collapse;margin:0.3em 0"><thead><tr><th></th>'
         '<th style="text-align:right;padding-left:12px">On the estimate</th>'
         '<th style="text-align:right;padding-left:12px">On the upper bound (plan on this)'
-        f"</th></tr></thead><tbody>{body}</tbody></table></div>"
+        f"</th></tr></thead><tbody>{body}</tbody></table>"
+        f'<p style="font-size:0.85em;color:#333;margin:0.3em 0">How this is worked out: '
+        f"{html.escape(model.AUTOMATION_NOTE)}</p></div>"
     )
 
 
@@ -109,17 +111,20 @@ def _readiness_html(a: model.ReadinessAssessment) -> str:
         else:
             mark, colour = "✘ not evidenced", style.BAD
         expected = " ◀ the plan assumes this" if lvl.level == a.expected else ""
+        cell = "padding:3px 6px;border-bottom:1px solid #ddd;vertical-align:top"
         rows.append(
-            f"<tr><td style=\"padding:1px 6px\"><b>TRL {lvl.level}</b></td>"
-            f"<td style=\"padding:1px 6px\">{html.escape(lvl.genai)}"
+            f"<tr><td style=\"{cell};width:7.5em\"><b style=\"white-space:nowrap\">TRL "
+            f"{lvl.level}</b><br>"
+            f"<span style=\"color:#444;font-size:0.85em\">{html.escape(lvl.stage)}</span></td>"
+            f"<td style=\"{cell}\">{html.escape(lvl.genai)}"
             f"<br><span style=\"color:#444;font-size:0.85em\">NASA: {html.escape(lvl.nasa)}"
-            f"</span></td><td style=\"padding:1px 6px;color:{colour};white-space:nowrap\">"
+            f"</span></td><td style=\"{cell};color:{colour};white-space:nowrap\">"
             f"{mark}<b>{expected}</b></td></tr>")
     nxt = a.next_level
     step = (f"<p style=\"margin:0.2em 0\">Next evidence to collect (TRL {nxt.level}): "
             f"{html.escape(nxt.question)}</p>" if nxt else "")
     return (
-        '<div class="kit-result" aria-live="polite">'
+        '<div class="kit-result" aria-live="polite" style="line-height:1.35">'
         f"<p style=\"font-size:1.3em;margin:0\">Evidenced: <b class=\"kit-trl-evidenced\">TRL "
         f"{a.evidenced}</b> · expected: TRL {a.expected} · gap: "
         f"<b class=\"kit-trl-gap\">{a.gap}</b></p>"
@@ -127,6 +132,11 @@ def _readiness_html(a: model.ReadinessAssessment) -> str:
         '<table style="border-collapse:collapse;font-size:0.9em">'
         f"{''.join(rows)}</table></div>"
     )
+
+
+def _note(key: str) -> str:
+    return ('<p style="font-size:0.85em;color:#333;margin:2px 0 6px;line-height:1.3">'
+            f"{html.escape(model.PRESETS[key].note)}</p>")
 
 
 def build_app(*, preset: str = "financial-report", expected_level: int = 7,
@@ -155,14 +165,14 @@ def build_app(*, preset: str = "financial-report", expected_level: int = 7,
             percent=True, name="acceptable_error_rate",
             help="Share of delivered work with an error the business can live with."),
         "review_minutes": ui.NumberField(
-            "Review time", values["review_minutes"], min=0, max=10_000, unit="minutes per item",
+            "Review time", values["review_minutes"], min=0, max=10_000, unit="min per item",
             name="review_minutes"),
         "catch_rate": ui.NumberField(
             "Review catch rate", values["catch_rate"], min=0, max=1, percent=True,
             name="catch_rate", help="Share of the model's errors a reviewer catches."),
         "manual_minutes": ui.NumberField(
             "Manual time", values["manual_minutes"], min=0, max=10_000, min_open=True,
-            unit="minutes per task", name="manual_minutes",
+            unit="min per task", name="manual_minutes",
             help="Doing one task by hand; also the cost of redoing a caught error."),
         "confidence": ui.SliderField("Confidence level", values["confidence"], min=0.80,
                                      max=0.99, step=0.01, name="confidence"),
@@ -241,17 +251,14 @@ def build_app(*, preset: str = "financial-report", expected_level: int = 7,
             t_expected.value, [c.value for c in t_checks])))
 
     def load_preset(_=None) -> None:
-        chosen = model.PRESETS[f_preset.value]
-        preset_note.value = (f'<p style="font-size:0.85em;color:#333;margin:2px 0 6px">'
-                             f"{html.escape(chosen.note)}</p>")
+        preset_note.value = _note(f_preset.value)
         state["hold"] = True  # one recomputation for the whole preset, not one per field
-        for name, value in chosen.values.items():
+        for name, value in model.PRESETS[f_preset.value].values.items():
             a_fields[name].set(value)
         state["hold"] = False
         update_automation()
 
-    preset_note.value = (f'<p style="font-size:0.85em;color:#333;margin:2px 0 6px">'
-                         f"{html.escape(model.PRESETS[preset].note)}</p>")
+    preset_note.value = _note(preset)
     f_preset.observe(load_preset, "value")
     for f in a_fields.values():
         f.observe(update_automation, "value")

@@ -28,7 +28,7 @@ def _plan_html(plan: model.PilotPlan) -> str:
     in_pilot = ("" if plan.share_in_pilot == 1 else
                 f" with {fmt.pct(plan.share_in_pilot)} of them in the pilot")
     return (
-        '<div class="kit-result" aria-live="polite">'
+        '<div class="kit-result" aria-live="polite" style="line-height:1.35">'
         f'<p style="font-size:1.4em;margin:0">{arms}</p>'
         f"<p style=\"margin:0.2em 0\">{fmt.number(plan.n_total)} in total, "
         f"<b class=\"kit-weeks\">{fmt.weeks(plan.weeks)}</b> at "
@@ -118,7 +118,7 @@ def _review_html(review: model.PilotReview) -> str:
     p, e = review.primary, review.escalation
     reasons = "".join(f"<li>{html.escape(r)}</li>" for r in d.reasons)
     return (
-        '<div class="kit-result" aria-live="polite">'
+        '<div class="kit-result" aria-live="polite" style="line-height:1.35">'
         f'<p style="font-size:1.3em;margin:0">Decision: <b class="kit-verdict" '
         f'style="color:{colour[d.verdict]}">{d.verdict.upper()}</b></p>'
         f"<p style=\"margin:0.2em 0\">Primary KPI {fmt.pct(p.p_control, digits=1)} → "
@@ -136,7 +136,7 @@ def _means_html(c: model.MeansComparison) -> str:
     verdict = ("The interval excludes zero: the arms differ." if c.significant else
                "The interval includes zero: no difference shown.")
     return (
-        '<div class="kit-result" aria-live="polite">'
+        '<div class="kit-result" aria-live="polite" style="line-height:1.35">'
         f"<p style=\"font-size:1.2em;margin:0\">Difference (assisted − control): "
         f"<b class=\"kit-mean-diff\">{c.difference:+,.3g}</b></p>"
         f"<p style=\"margin:0.2em 0\">{fmt.pct(1 - c.alpha)} interval {c.ci_low:+,.3g} to "
