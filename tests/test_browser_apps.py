@@ -48,6 +48,7 @@ def test_pilot_designer_responds_validates_and_downloads(page: Page, voila_apps,
     saved = artifacts / "pilot-plan.md"
     info.value.save_as(saved)
     assert "Contacts per arm | 250" in saved.read_text()
+    _screenshot(page, artifacts, "pilot-designer")
 
     page.get_by_role("tab", name="Small-pilot risk").click()
     expect(page.locator(".kit-sim-power")).to_have_text("31%")  # drawn when the tab opens
@@ -55,5 +56,4 @@ def test_pilot_designer_responds_validates_and_downloads(page: Page, voila_apps,
     expect(page.locator(".kit-verdict")).to_have_text("EXTEND")
     set_text(page, "Escalations may rise by", "3")
     expect(page.locator(".kit-verdict")).to_have_text("GO")
-    _screenshot(page, artifacts, "pilot-designer")
     assert_clean(page)

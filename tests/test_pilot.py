@@ -375,3 +375,13 @@ def test_view_means_calculator():
     assert "-0.8" in _text(out.value)
     app.means.fields["mean_assisted"].control.value = "8"
     assert "+0" in _text(out.value) and "includes zero" in out.value
+
+
+def test_extreme_inputs_are_refused_not_overflowed():
+    with pytest.raises(ValueError) as err:
+        model.pilot_duration_weeks(1094, 600, share_in_pilot=1e-308)
+    assert err.value.field == "share_in_pilot"
+    with pytest.raises(ValueError, match="at most 5 standard deviations") as err:
+        model.sample_size_means(60, 6)
+    assert err.value.field == "delta"
+    assert model.sample_size_means(30, 6) >= 2

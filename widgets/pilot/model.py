@@ -132,7 +132,7 @@ def sample_size_means(delta: float, sd: float, *, alpha: float = 0.05,
     ----------
     delta
         Smallest change worth detecting, in the metric's unit (e.g. -1 minute of handle
-        time); non-zero.
+        time); between 0.001 and 5 standard deviations away from zero.
     sd
         Standard deviation of the metric per contact, same unit; greater than 0.
     alpha, power
@@ -141,12 +141,19 @@ def sample_size_means(delta: float, sd: float, *, alpha: float = 0.05,
     d = v.number(delta, "delta", min=-1e6, max=1e6)
     s = v.positive(sd, "sd", max=1e6)
     a, pw = _alpha_power(alpha, power)
-    if abs(d) / s < 1e-3:
-        raise v.InputError("delta", "delta must be at least 0.001 standard deviations away "
-                                    "from zero")
+    _check_standardised(d, s)
     n = TTestIndPower().solve_power(effect_size=abs(d) / s, alpha=a, power=pw, ratio=1.0,
                                     alternative="two-sided")
     return math.ceil(n)
+
+
+def _check_standardised(delta: float, sd: float) -> None:
+    if abs(delta) / sd < 1e-3:
+        raise v.InputError("delta", "delta must be at least 0.001 standard deviations away "
+                                    "from zero")
+    if abs(delta) / sd > 5:  # statsmodels' solver and power fail (NaN) beyond this
+        raise v.InputError("delta", "delta must be at most 5 standard deviations (sd) from "
+                                    "zero; an effect that large needs no pilot to be seen")
 
 
 def pilot_duration_weeks(n_per_arm: int, weekly_contacts: float, *,
@@ -158,19 +165,26 @@ def pilot_duration_weeks(n_per_arm: int, weekly_contacts: float, *,
     n_per_arm
         Contacts each arm needs, at least 1.
     weekly_contacts
-        Eligible contacts per week (for a survey metric: survey responses per week), > 0.
+        Eligible contacts per week (for a survey metric: survey responses per week), 0.01 to
+        1,000,000,000.
     share_in_pilot
-        Share of eligible contacts routed into the pilot, (0, 1].
+        Share of eligible contacts routed into the pilot, 0.001 to 1.
     share_assisted
-        Share of pilot contacts in the assisted arm, strictly between 0 and 1.
+        Share of pilot contacts in the assisted arm, 0.001 to 0.999.
     """
     n = v.integer(n_per_arm, "n_per_arm", min=1, max=10**9)
-    traffic = v.positive(weekly_contacts, "weekly_contacts", max=1e9, unit="contacts per week")
-    share = v.number(share_in_pilot, "share_in_pilot", min=0, max=1, min_open=True)
-    split = v.number(share_assisted, "share_assisted", min=0, max=1, min_open=True,
-                     max_open=True)
+    traffic, share = _traffic(weekly_contacts, share_in_pilot)
+    split = v.number(share_assisted, "share_assisted", min=0.001, max=0.999)
     slowest_arm = traffic * share * min(split, 1 - split)
     return _weeks(n, slowest_arm)
+
+
+def _traffic(weekly_contacts: float, share_in_pilot: float) -> tuple[float, float]:
+    # Floors keep the weeks finite: a share of 1e-300 would make the duration overflow.
+    traffic = v.number(weekly_contacts, "weekly_contacts", min=0.01, max=1e9,
+                       unit="contacts per week")
+    share = v.number(share_in_pilot, "share_in_pilot", min=0.001, max=1)
+    return traffic, share
 
 
 def _weeks(n: float, per_week: float) -> int:
@@ -226,9 +240,9 @@ def plan_for_proportion(p_baseline: float, p_target: float, weekly_contacts: flo
     p_baseline, p_target, alpha, power
         As in ``sample_size_proportions``.
     weekly_contacts
-        Eligible contacts (or survey answers) per week, greater than 0.
+        Eligible contacts (or survey answers) per week, 0.01 to 1,000,000,000.
     share_in_pilot
-        Share of eligible contacts routed into the pilot, (0, 1].
+        Share of eligible contacts routed into the pilot, 0.001 to 1.
     share_assisted
         Share of pilot contacts given the assistant, 0.05 to 0.95. An uneven split needs more
         contacts in total than an even one for the same power, but can limit exposure to an
@@ -243,8 +257,7 @@ def plan_for_proportion(p_baseline: float, p_target: float, weekly_contacts: flo
     p1 = _rate(p_target, "p_target")
     a, pw = _alpha_power(alpha, power)
     _check_effect(p0, p1)
-    traffic = v.positive(weekly_contacts, "weekly_contacts", max=1e9, unit="contacts per week")
-    share = v.number(share_in_pilot, "share_in_pilot", min=0, max=1, min_open=True)
+    traffic, share = _traffic(weekly_contacts, share_in_pilot)
     split = _split(share_assisted)
     ratio = (1 - split) / split  # statsmodels: nobs2 (control) = ratio * nobs1 (assisted)
     n1 = samplesize_proportions_2indep_onetail(p1 - p0, p0, pw, ratio=ratio, alpha=a,
@@ -313,7 +326,8 @@ def power_curve_means(delta: float, sd: float, *, n_max: int, alpha: float = 0.0
     Parameters
     ----------
     delta
-        True change in the mean, in the metric's unit (e.g. -1 minute); non-zero.
+        True change in the mean, in the metric's unit (e.g. -1 minute); between 0.001 and 5
+        standard deviations away from zero.
     sd
         Standard deviation per contact, same unit; greater than 0.
     n_max, alpha, points
@@ -321,9 +335,7 @@ def power_curve_means(delta: float, sd: float, *, n_max: int, alpha: float = 0.0
     """
     d = v.number(delta, "delta", min=-1e6, max=1e6)
     s = v.positive(sd, "sd", max=1e6)
-    if abs(d) / s < 1e-3:
-        raise v.InputError("delta", "delta must be at least 0.001 standard deviations away "
-                                    "from zero")
+    _check_standardised(d, s)
     n_max = v.integer(n_max, "n_max", min=10, max=10**7)
     a = _alpha(alpha)
     points = v.integer(points, "points", min=10, max=400)
@@ -539,17 +551,17 @@ def compare_means(mean_control: float, sd_control: float, n_control: int,
     mean_control, mean_assisted
         Average of the metric in each arm, in its unit (e.g. minutes).
     sd_control, sd_assisted
-        Standard deviation per contact in each arm, same unit, greater than 0.
+        Standard deviation per contact in each arm, same unit, 0.000000001 to 1,000,000,000.
     n_control, n_assisted
         Contacts in each arm, whole numbers, at least 2.
     alpha
         1 minus the confidence level, 0.001 to 0.2.
     """
     m0 = v.number(mean_control, "mean_control", min=-1e9, max=1e9)
-    s0 = v.positive(sd_control, "sd_control", max=1e9)
+    s0 = v.number(sd_control, "sd_control", min=1e-9, max=1e9)
     n0 = v.integer(n_control, "n_control", min=2, max=10**9)
     m1 = v.number(mean_assisted, "mean_assisted", min=-1e9, max=1e9)
-    s1 = v.positive(sd_assisted, "sd_assisted", max=1e9)
+    s1 = v.number(sd_assisted, "sd_assisted", min=1e-9, max=1e9)
     n1 = v.integer(n_assisted, "n_assisted", min=2, max=10**9)
     a = _alpha(alpha)
     var0, var1 = s0**2 / n0, s1**2 / n1
