@@ -53,6 +53,10 @@ def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
 
     page.goto(f"{base}/lab/tree/{LESSON}?token={token}")
     expect(page.locator(".jp-Notebook")).to_be_visible(timeout=60_000)
+    # Under load the notebook shows before its kernel is connected, and "Run All Cells"
+    # clicked then does nothing: wait until the status bar reports the kernel idle.
+    expect(page.get_by_role("button", name="Python 3 (ipykernel) | Idle")).to_be_visible(
+        timeout=90_000)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_text("Run All Cells", exact=True).click()
     result = page.locator(".kit-n-per-arm").first
