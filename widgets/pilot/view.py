@@ -48,7 +48,7 @@ def _power_chart(plan: model.PilotPlan, curve: model.PowerCurve, small_n: int) -
     ax.axhline(plan.power, color=style.NEUTRAL, ls="--", lw=1)
     ax.plot([plan.n_assisted], [curve.power_at(plan.n_assisted)], "o", color=style.GOOD,
             label=f"plan: {plan.n_assisted:,}")
-    ax.plot([small_n], [small_power], "s", color=style.BAD, label=f"small pilot: {small_n:,}")
+    ax.plot([small_n], [small_power], "s", color=style.BAD, label=f"alternative: {small_n:,}")
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
     ax.set_xlabel("Contacts per arm" if plan.even_split else "Contacts in the assisted arm")
