@@ -49,4 +49,11 @@ def test_pilot_designer_responds_validates_and_downloads(page: Page, voila_apps,
     info.value.save_as(saved)
     assert "Contacts per arm | 250" in saved.read_text()
     _screenshot(page, artifacts, "pilot-designer")
+
+    page.get_by_role("tab", name="Small-pilot risk").click()
+    expect(page.locator(".kit-sim-power")).to_have_text("31%")  # drawn when the tab opens
+    page.get_by_text("After the pilot: evaluate a rate KPI and decide").click()
+    expect(page.locator(".kit-verdict")).to_have_text("EXTEND")
+    set_text(page, "Escalations may rise by", "3")
+    expect(page.locator(".kit-verdict")).to_have_text("GO")
     assert_clean(page)

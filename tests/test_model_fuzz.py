@@ -86,7 +86,8 @@ def test_bad_numbers_are_rejected_with_the_field_name(module_name, func_name, pa
 
 
 @pytest.mark.parametrize(("module_name", "func_name"),
-                         [c for c in CASES if c[1] in EXAMPLES.get(c[0], {})])
+                         # a function without parameters has nothing to fuzz
+                         [c for c in CASES if EXAMPLES.get(c[0], {}).get(c[1])])
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_anything_raises_only_value_or_type_errors(module_name, func_name, data):

@@ -332,3 +332,45 @@ class AppFrame(W.VBox):
         if self.summary is None:
             return
         self.download.value = download_link(self.summary(), self.summary_filename)
+
+
+class ChartTabs(W.Tab):
+    """Result panels in tabs; a panel is rendered only when it is visible.
+
+    Drawing a chart costs tens of milliseconds, so a view with several charts refreshes only
+    the tab on screen and marks the others stale; a stale tab renders when it is opened.
+    Each panel is ``(title, render)`` where ``render()`` returns the panel's HTML from the
+    view's latest good result.
+    """
+
+    def __init__(self, panels: Sequence[tuple[str, Callable[[], str]]]):
+        self._render = [render for _, render in panels]
+        self.panels = [W.HTML("") for _ in panels]
+        self._stale = [True] * len(panels)
+        super().__init__(children=self.panels, titles=[title for title, _ in panels])
+        self.selected_index = 0
+        self.observe(lambda change: self._show(change["new"]), "selected_index")
+
+    def refresh(self) -> None:
+        """Mark every panel stale and render the visible one (call after a new result)."""
+        self._stale = [True] * len(self.panels)
+        self._show(self.selected_index)
+
+    def render_all(self) -> None:
+        """Render every stale panel now (for summaries and tests)."""
+        for i in range(len(self.panels)):
+            self._show(i)
+
+    def _show(self, index: int | None) -> None:
+        if index is None or not self._stale[index]:
+            return
+        try:
+            # Jupyter's widget HTML sets a 28px line height, too loose for prose and tables.
+            self.panels[index].value = (f'<div style="line-height:1.35">'
+                                        f"{self._render[index]()}</div>")
+        except Exception:  # a drawing bug must not break the rest of the app
+            log.exception("rendering tab %s failed", index)
+            self.panels[index].value = _message_html(
+                "This chart could not be drawn; the figures beside it still hold. "
+                "Please tell the facilitator.")
+        self._stale[index] = False
