@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import time
 import urllib.error
@@ -24,10 +25,17 @@ LESSON = "lessons/00-why-genai-projects-fail.ipynb"
 def lab(tmp_path_factory):
     port, token = serve.free_port(), secrets.token_hex(16)
     home = tmp_path_factory.mktemp("lab-home")  # a first-run user: no workspace, no settings
+    # Serve a scratch copy: JupyterLab autosaves executed notebooks, which must never touch the
+    # checkout (other tests read it at the same time).
+    root = tmp_path_factory.mktemp("lab-course") / "course"
+    shutil.copytree(course.root(), root, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "test-results", "autograded", "submitted", "feedback", "*.egg-info",
+        "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"))
     log = home / "lab.log"
-    env = {**os.environ, "HOME": str(home), "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
+    env = {**os.environ, "HOME": str(home), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+           course.ROOT_ENV: str(root)}
     with open(log, "w") as out:
-        proc = subprocess.Popen(serve.lab_command(port, token), cwd=course.root(), stdout=out,
+        proc = subprocess.Popen(serve.lab_command(port, token, root), cwd=root, stdout=out,
                                 stderr=subprocess.STDOUT, env=env)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
@@ -59,7 +67,12 @@ def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_text("Run All Cells", exact=True).click()
     result = page.locator(".kit-n-per-arm").first
-    expect(result).to_have_text("1,094", timeout=180_000)
+    try:
+        expect(result).to_have_text("1,094", timeout=180_000)
+    except AssertionError:
+        prompts = page.locator(".jp-InputPrompt").all_inner_texts()
+        outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+        raise AssertionError(f"tool not shown; prompts={prompts}; outputs={outputs}") from None
     expect(page.locator("[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(0)
     set_text(page, "Target rate", "85")
     expect(result).to_have_text("250", timeout=30_000)

@@ -69,10 +69,14 @@ def _write_lab_overrides() -> None:
     target.write_text(json.dumps(current, indent=2))
 
 
-def lab_command(port: int, token: str) -> list[str]:
-    """The JupyterLab command ``make start`` runs (and writes this venv's lab overrides)."""
+def lab_command(port: int, token: str, root: Path | None = None) -> list[str]:
+    """The JupyterLab command ``make start`` runs (and writes this venv's lab overrides).
+
+    ``root`` serves another copy of the course (the browser tests use a scratch copy, so
+    JupyterLab's autosave never writes into the checkout).
+    """
     _write_lab_overrides()
-    root = course.root()
+    root = root or course.root()
     return [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",
         f"--ServerApp.ip={HOST}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
