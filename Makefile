@@ -59,7 +59,7 @@ exercises: $(RUNTIME_STAMP)  ## regenerate exercises/ (student release) from sol
 	$(PY) -m widgets.grading.release
 
 datasets: $(RUNTIME_STAMP)  ## regenerate the synthetic datasets (byte-identical)
-	$(PY) -m datasets.generate
+	$(PY) datasets/generate.py
 
 lint: $(TEST_STAMP)  ## ruff on code and notebooks, and notebook cleanliness
 	$(PY) -m ruff check .

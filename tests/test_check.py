@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-from widgets import course
+from widgets import course, data
 
 
 def _check(env_root=None, *args):
@@ -41,3 +41,11 @@ def test_kernel_check_finds_the_kit():
 
     result = check_kernel()
     assert result.ok, result.detail
+
+
+def test_check_passes_on_the_real_repository():
+    done = _check()
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in data.names():
+        assert f"✓ Dataset {name}" in done.stdout
+    assert "All checks passed." in done.stdout

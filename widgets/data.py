@@ -17,7 +17,8 @@ import pandas as pd
 from widgets import course
 from widgets.schemas import SPECS, Column, DatasetSpec
 
-__all__ = ["DatasetError", "DatasetNotFound", "UnknownDataset", "describe", "load", "names"]
+__all__ = ["DatasetError", "DatasetNotFound", "UnknownDataset", "describe", "load", "names",
+           "read_file"]
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -98,6 +99,24 @@ def load(name: str) -> pd.DataFrame:
     return _load_cached(name, str(file), stat.st_mtime_ns, stat.st_size).copy()
 
 
+def read_file(name: str, file: str | Path) -> pd.DataFrame:
+    """Read ``file`` (anywhere) as dataset ``name``, with the checks and dtypes of ``load``.
+
+    For the generators and tests that check a freshly written file before it replaces the
+    course's copy; lessons and tools use ``load``.
+
+    Raises
+    ------
+    UnknownDataset, DatasetError
+        As ``load``; a missing file raises ``DatasetNotFound``.
+    """
+    spec(name)
+    path = Path(file)
+    if not path.is_file():
+        raise DatasetNotFound(f"Dataset {name!r} not found: {path} does not exist.")
+    return _parse(name, str(path))
+
+
 def describe(name: str) -> str:
     """Return the datasheet of dataset ``name`` (its section of ``datasets/README.md``)."""
     s = spec(name)
@@ -115,6 +134,10 @@ def describe(name: str) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _load_cached(name: str, file: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    return _parse(name, file)
+
+
+def _parse(name: str, file: str) -> pd.DataFrame:
     s = SPECS[name]
     raw = _read_strings(Path(file), s)
     out = pd.DataFrame(index=raw.index)
@@ -130,7 +153,24 @@ def _load_cached(name: str, file: str, mtime_ns: int, size: int) -> pd.DataFrame
 
 def _read_strings(file: Path, s: DatasetSpec) -> pd.DataFrame:
     with file.open(newline="", encoding="utf-8") as fh:
-        header = next(csv.reader(fh), None)
+        reader = csv.reader(fh)
+        try:
+            header = next(reader, None)
+            short = None
+            # pandas pads a short line (for example a truncated last line) with missing
+            # values instead of failing; count the fields so a cut line is named.
+            if header == s.column_names:
+                for fields in reader:
+                    if fields and len(fields) != len(header):
+                        short = (reader.line_num, len(fields))
+                        break
+        except (UnicodeDecodeError, csv.Error) as err:
+            raise DatasetError(f"{file}: cannot be parsed as CSV ({err}).") from None
+    if short:
+        raise DatasetError(
+            f"{file}, line {short[0]}: {short[1]} fields, expected {len(s.columns)}. "
+            "The line is cut short or has extra fields: the file may be truncated or edited."
+        )
     if header != s.column_names:
         missing = [c for c in s.column_names if c not in (header or [])]
         extra = [c for c in (header or []) if c not in s.column_names]
@@ -148,7 +188,6 @@ def _read_strings(file: Path, s: DatasetSpec) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as err:
         raise DatasetError(f"{file}: cannot be parsed as CSV ({_line_hint(err)}).") from None
-    # pandas pads a short (for example truncated) last line with NaN instead of failing.
     return df
 
 

@@ -63,6 +63,10 @@ ARMS = ("control", "assisted")
 CHANNELS = ("chat", "email", "phone")
 CLEANING_STAGES = ("none", "profiling", "cleaning", "modular rollout", "steady state")
 STATUS = ("C", "C2")  # facts.md tags allowed in real tables; [U] figures never enter a dataset
+QUALIFIERS = ("as stated", "about", "at least", "more than", "fewer than")
+FRAMES = ("failure", "success", "context")
+EVIDENCE = ("survey", "prediction", "cited estimate", "mixed methods")
+CASE_KINDS = ("failure", "course correction", "success", "study")
 
 _source_columns = (
     Column("source_publisher", "str", "Who published the source."),
@@ -179,15 +183,24 @@ FAILURE_SURVEYS = DatasetSpec(
     name="failure_surveys",
     synthetic=False,
     title="Published figures on AI and GenAI project outcomes",
+    min_rows=20,
     columns=(
         Column("publisher", "str", "Organisation that published the figure."),
         Column("title", "str", "Title of the report or release."),
         Column("year", "int", "Year of publication.", min=2015, max=2030),
         Column("sample", "str", "Who was asked or studied, and how many."),
         Column("metric", "str", "What the figure measures, in words."),
+        Column("qualifier", "category", "How the source bounds the figure ('at least 30%' is "
+               "at least, 30).", categories=QUALIFIERS),
         Column("value", "float", "The figure.", min=0),
-        Column("unit", "str", "Unit of value: percent, count, ratio, USD."),
+        Column("unit", "str", "Unit of value: percent, months, or 'count of N' (for example 4 "
+               "POCs reaching production out of 33)."),
         Column("definition", "str", "How the source defines failure or success."),
+        Column("frame", "category", "What a high value means: more failure, more success, or "
+               "neither (context such as adoption).", categories=FRAMES),
+        Column("evidence", "category", "Kind of evidence: a survey, an analyst prediction, an "
+               "estimate the publisher cites from others, or mixed methods.",
+               categories=EVIDENCE),
         Column("source_url", "str", "Link to the source or to the report that carries it."),
         Column("status", "category", "facts.md tag: C confirmed, C2 confirmed only via a "
                "secondary report.", categories=STATUS),
@@ -204,12 +217,16 @@ CASE_STUDIES = DatasetSpec(
     columns=(
         Column("year", "int", "Year the case happened or was reported.", min=2010, max=2030),
         Column("organisation", "str", "Organisation named in the case."),
+        Column("kind", "category", "A failure, a public course correction, a success, or a "
+               "controlled study.", categories=CASE_KINDS),
         Column("what_happened", "str", "What happened, in one or two sentences."),
         Column("key_figures", "str", "The sourced figures of the case."),
         Column("traps", "str", "Primary trap keys, separated by ';' ("
                + ", ".join(TRAP_KEYS) + ")."),
         Column("lesson", "str", "The lesson a team can take from it."),
         *_source_columns,
+        Column("other_sources", "str", "Further sources for figures in key_figures, as "
+               "'Publisher (year): URL', separated by ' | '.", nullable=True),
     ),
 )
 
