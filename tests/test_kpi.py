@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from widgets import calibration, data
 from widgets.kpi import model, view
 
 ARMS = pd.CategoricalDtype(["control", "assisted"])
@@ -21,7 +22,8 @@ def tickets(rows: list[tuple]) -> pd.DataFrame:
     """(week, arm, handle_time_min, resolved, csat or None, escalated) rows as support_pilot."""
     week, arm, ht, res, csat, esc = zip(*rows, strict=True)
     return pd.DataFrame({
-        "week": list(week), "arm": pd.Series(arm, dtype=ARMS), "handle_time_min": list(ht),
+        "week": list(week), "arm": pd.Series(arm, dtype=ARMS), "channel": "chat",
+        "handle_time_min": list(ht),
         "resolved_first_contact": list(res), "csat": pd.array(list(csat), dtype="Int64"),
         "escalated": list(esc),
     })
@@ -97,6 +99,7 @@ def test_baseline_comes_from_the_control_arm():
 
 @pytest.mark.parametrize(("frame", "message"), [
     (HAND.drop(columns="csat"), "missing column"),
+    (HAND.drop(columns="channel"), "missing column"),
     (HAND.iloc[0:0], "at least one ticket"),
     (HAND.assign(handle_time_min=-1.0), "greater than 0"),
     (HAND.assign(handle_time_min=np.nan), "finite"),
@@ -112,6 +115,20 @@ def test_bad_ticket_frames_are_refused_with_a_reason(frame, message):
 def test_not_a_frame_is_a_type_error():
     with pytest.raises(TypeError, match="tickets must be a pandas DataFrame"):
         model.first_contact_resolution([1, 2, 3])
+
+
+def test_on_the_real_pilot_the_table_agrees_with_the_calibration_measures():
+    tickets = data.load("support_pilot")
+    t = model.kpis_by(tickets, "arm").set_index("arm")
+    control = tickets[tickets["arm"] == "control"]
+    assert t.loc["control", "fcr"] == pytest.approx(calibration.first_contact_resolution(control))
+    lift = t.loc["assisted", "resolutions_per_hour"] / t.loc["control", "resolutions_per_hour"]
+    assert lift - 1 == pytest.approx(calibration.rph_lift(tickets))
+    assert t["tickets"].sum() == len(tickets)
+    assert t["surveys"].sum() == tickets["csat"].notna().sum()
+    weekly = model.kpis_by(tickets, "arm and week")
+    assert weekly["tickets"].sum() == len(tickets)
+    assert set(weekly["week"]) == set(tickets["week"])
 
 
 # ------------------------------------------------------------------ properties

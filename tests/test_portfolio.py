@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.model_examples.portfolio import full_portfolio
+from widgets import data
 from widgets.portfolio import model, view
 from widgets.schemas import INDUSTRIES, SPONSORS, USE_CASES
 
@@ -67,7 +68,7 @@ def test_outcome_shares_by_kpi_counted_by_hand():
 
 
 def test_bands_follow_the_documented_cut_points():
-    budget = model.factor_levels(seven(), "budget_shortfall").astype(str).tolist()
+    budget = model.factor_levels(seven(), "funding_gap").astype(str).tolist()
     # funded 95%, 90%, 70%, 50%, 49%, 100%, and nothing needed counts as fully funded
     assert budget == ["90% or more", "90% or more", "70-90%", "50-70%", "Under 50%",
                       "90% or more", "90% or more"]
@@ -162,16 +163,13 @@ def test_comparisons_stay_within_bounds(a, b):
     assert c.n_a == int(model.group_mask(PORTFOLIO, a).sum())
 
 
-def test_calibration_lines_read_the_datasheet():
-    sheet = ("## genai_projects\n\nSynthetic.\n\n### Calibration\n\n- **Gartner** (2024): 48% "
-             "reach production.\n- Gartner (2024): at least 30% abandoned.\n\n### Columns\n- x\n")
-    assert model.calibration_lines(sheet) == ["Gartner (2024): 48% reach production.",
-                                              "Gartner (2024): at least 30% abandoned."]
-    bold = "Text.\n\n**Calibrated to:**\n1. Figure one.\n2. Figure two.\n\nMore text.\n"
-    assert model.calibration_lines(bold) == ["Figure one.", "Figure two."]
-    loose = "Intro.\nThe share scaled is calibrated to Gartner (2024).\nEnd.\n"
-    assert model.calibration_lines(loose) == [
-        "The share scaled is calibrated to Gartner (2024)."]
+def test_calibration_notes_quote_each_target_with_its_value_and_source():
+    notes = model.calibration_notes(seven())  # 3 of 7 scaled, 2 stalled, 2 abandoned
+    assert len(notes) == 3
+    assert notes[0].startswith("Share of projects scaled to production: 43% here (target 45% "
+                               "to 51%). Source: Gartner survey (2024)")
+    assert "[C2: secondary source only]" in notes[0]
+    assert notes[1].startswith("Share of projects abandoned: 29% here")
 
 
 # ------------------------------------------------------------------ the view
@@ -187,7 +185,7 @@ def projects(monkeypatch):
     df = df[~((df["industry"] == "retail") & (df["use_case"] == "coding assistant"))]
     df = df[~((df["industry"] == "energy") & (df["data_readiness"] <= 2))]
     monkeypatch.setattr(view, "_portfolio",
-                        lambda: (df, SHEET, model.calibration_lines(SHEET)))
+                        lambda: (df, SHEET, model.calibration_notes(df)))
     return df
 
 
@@ -203,7 +201,8 @@ def parts(app):
 def test_defaults_say_the_data_is_synthetic_and_show_every_part(projects):
     app = view.build_app()
     banner, count, chart, compare, sheet = parts(app)
-    assert "Synthetic data." in text(banner) and "48% of AI projects" in text(banner)
+    assert "Synthetic data." in text(banner) and "Gartner" in text(banner)
+    assert "Share of projects scaled to production" in text(banner)
     assert f"{len(projects)} of {len(projects)} projects" in text(count)
     kpi = model.outcome_by_factor(projects, "kpi_defined").set_index("level")["scaled"]
     assert (f"{kpi['With a KPI'] * 100:.0f}% reach production at 'With a KPI' vs "
@@ -260,4 +259,12 @@ def test_builds_without_the_portfolio(monkeypatch):
 
 def test_build_app_with_its_real_defaults():
     app = view.build_app()
-    assert "Synthetic data." in parts(app)[0].value
+    banner, count, chart, _, _ = parts(app)
+    projects = data.load("genai_projects")
+    scaled = (projects["outcome"] == "scaled to production").mean()
+    assert "Synthetic data." in banner.value and app.status.value == ""
+    assert f"Share of projects scaled to production: {scaled * 100:.0f}% here" in banner.value
+    assert f"{len(projects)} of {len(projects)} projects" in text(count)
+    by_kpi = model.outcome_by_factor(projects, "kpi_defined").set_index("level")["scaled"]
+    assert by_kpi["With a KPI"] > by_kpi["Without a KPI"]  # the portfolio's causal model
+    assert "reach production at &#x27;With a KPI&#x27;" in chart.value

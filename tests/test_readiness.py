@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.model_examples.readiness import portfolio
+from widgets import data
 from widgets.readiness import model, view
 from widgets.traps import BY_KEY, TRAP_KEYS
 
@@ -61,8 +62,8 @@ def test_trap_scores_worked_by_hand():
 def test_answers_map_onto_the_documented_feature_values():
     f = model.features_from_answers(answers(1, expectation_gap=0, budget=2, data_readiness=0))
     assert f == {"maturity_gap": 3.0, "no_kpi": 0.5, "no_baseline": 0.5,
-                 "no_business_owner": 0.5, "budget_shortfall": 0.05, "data_gap": 3.5,
-                 "no_pilot": 0.5, "no_cross_team": 0.5}
+                 "no_business_owner": 0.5, "funding_gap": 0.05, "data_gap": 3.5,
+                 "no_pilot": 0.5, "no_cross_functional_team": 0.5}
 
 
 @pytest.mark.parametrize(("bad", "field", "error"), [
@@ -96,10 +97,11 @@ def test_trap_features_worked_by_hand():
     })
     f = model.trap_features(df)
     assert f.iloc[0].to_dict() == {"maturity_gap": 4.0, "no_kpi": 1.0, "no_baseline": 0.0,
-                                   "no_business_owner": 1.0, "budget_shortfall": 0.75,
-                                   "data_gap": 3.0, "no_pilot": 1.0, "no_cross_team": 0.0}
+                                   "no_business_owner": 1.0, "funding_gap": 0.75,
+                                   "data_gap": 3.0, "no_pilot": 1.0,
+                                   "no_cross_functional_team": 0.0}
     # expectations below the evidence are no gap; nothing needed means no shortfall
-    assert f.loc[1, "maturity_gap"] == 0.0 and f.loc[1, "budget_shortfall"] == 0.0
+    assert f.loc[1, "maturity_gap"] == 0.0 and f.loc[1, "funding_gap"] == 0.0
 
 
 def test_predicted_risk_worked_by_hand():
@@ -121,8 +123,8 @@ def test_predicted_risk_worked_by_hand():
 def test_the_fit_recovers_the_coefficients_that_generated_the_data():
     m = model.fit_risk_model(portfolio(n=6000, seed=3))
     truth = {"const": -1.5, "maturity_gap": 0.3, "no_kpi": 0.8, "no_baseline": 0.4,
-             "no_business_owner": 0.5, "budget_shortfall": 1.2, "data_gap": 0.35,
-             "no_pilot": 0.6, "no_cross_team": 0.4}
+             "no_business_owner": 0.5, "funding_gap": 1.2, "data_gap": 0.35,
+             "no_pilot": 0.6, "no_cross_functional_team": 0.4}
     for name, b in truth.items():
         assert abs(m.coef[name] - b) < 4 * m.std_err[name], name
 
@@ -152,6 +154,18 @@ def test_the_fit_refuses_data_that_cannot_support_it():
         model.fit_risk_model(separated)
     with pytest.raises(ValueError, match="data_readiness must hold finite numbers from 1 to 5"):
         model.fit_risk_model(projects.assign(data_readiness=7))
+
+
+def test_on_the_real_portfolio_the_fit_recovers_the_datasheet_coefficients():
+    m = model.fit_risk_model(data.load("genai_projects"))
+    # the generating log-odds per unit, as the datasheet's coefficient table states them
+    truth = {name: float(b) for name, b in re.findall(
+        r"^\| `(\w+)` \| [^|]+ \| ([+-]\d+\.\d+) \|", data.describe("genai_projects"), re.M)}
+    assert set(truth) == set(model.FEATURES)
+    for name, b in truth.items():
+        assert m.coef[name] > 0 and m.p_value[name] < 0.01, name
+        assert abs(m.coef[name] - b) < 3 * m.std_err[name], (name, m.coef[name], b)
+    assert m.n == len(data.load("genai_projects")) and 0.4 < m.failure_rate < 0.6
 
 
 # ------------------------------------------------------------------ properties
@@ -245,7 +259,7 @@ def test_defaults_show_risk_scores_actions_and_the_model(fitted):
     assert 'alt="All five traps score 50%' in chart.value
     assert text(actions).count("Lesson:") == 3 and 'href="../lessons/' in actions.value
     assert "statsmodels Logit" in note.children[0].value
-    assert "budget_shortfall" in note.children[0].value
+    assert "funding_gap" in note.children[0].value
     assert app.status.value == ""
 
 
@@ -294,3 +308,7 @@ def test_builds_without_the_portfolio(monkeypatch):
 def test_build_app_with_its_real_defaults():
     app = view.build_app()
     assert app.status.value == "" and "<img" in app.results.children[1].value
+    m, problem = view.risk_model()
+    assert problem == "" and m is not None  # the real portfolio is there and fits
+    expected = model.predict_risk(m, model.features_from_answers(answers()))
+    assert risk_value(app) == round(expected.probability * 100)

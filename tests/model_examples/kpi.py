@@ -4,6 +4,7 @@ from widgets.kpi import model as kpi
 
 TICKETS = pd.DataFrame({
     "week": [1, 1, 2, 2],
+    "channel": ["chat", "phone", "email", "chat"],
     "arm": pd.Categorical(["control", "assisted", "control", "assisted"],
                           categories=["control", "assisted"]),
     "handle_time_min": [10.0, 8.0, 12.0, 6.0],

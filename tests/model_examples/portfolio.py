@@ -25,9 +25,9 @@ PROJECTS = full_portfolio()
 EXAMPLES = {
     "filter_projects": {"projects": PROJECTS, "industries": ["retail", "telecom"],
                         "use_cases": [], "sponsors": ["CIO/IT"]},
-    "factor_levels": {"projects": PROJECTS, "factor": "budget_shortfall"},
+    "factor_levels": {"projects": PROJECTS, "factor": "funding_gap"},
     "outcome_by_factor": {"projects": PROJECTS, "factor": "maturity_gap"},
     "group_mask": {"projects": PROJECTS, "group": "data_ready"},
     "compare_groups": {"projects": PROJECTS, "group_a": "no_pilot", "group_b": "pilot"},
-    "calibration_lines": {"datasheet": "## genai_projects\n\n### Calibration\n\n- A figure.\n"},
+    "calibration_notes": {"projects": PROJECTS},
 }

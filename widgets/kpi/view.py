@@ -277,7 +277,7 @@ def _arm_html(by_arm: pd.DataFrame | None, problem: str) -> str:
                    + "</tr>" for row in _arm_rows(by_arm))
     n = by_arm.set_index("arm")["tickets"]
     return ('<div class="kit-arms"><p style="margin:8px 0 4px"><b>The pilot, by arm</b> '
-            f"({fmt.number(n.sum())} tickets; synthetic data)</p>"
+            f"({fmt.number(int(n.sum()))} tickets; synthetic data)</p>"
             '<table style="border-collapse:collapse;font-size:0.9em"><thead><tr>'
             "<th>KPI</th><th>Control</th><th>Assisted</th><th>Change</th></tr></thead>"
             f"<tbody>{body}</tbody></table></div>")
@@ -305,7 +305,7 @@ def _chart_html(weekly: pd.DataFrame | None, by_arm: pd.DataFrame | None,
     if kpi.target is not None:
         ax.axhline(kpi.target * scale, color=style.GOOD, ls=":", lw=1.5, label="target")
     ax.set_xlabel("Pilot week")
-    ax.set_ylabel(f"{m.name} ({'%' if m.share else m.unit})")
+    ax.set_ylabel("Share (%)" if m.share else m.unit.capitalize())
     title = f"{m.name}: assisted {diff} vs control ({'better' if better else 'worse'})"
     ax.set_title(title)
     ax.legend(loc="best", fontsize=9)

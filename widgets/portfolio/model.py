@@ -1,7 +1,8 @@
 """Failure explorer: filter the project portfolio, see how outcomes vary with each trap factor,
 and compare two groups side by side.
 
-Works on ``genai_projects`` (a synthetic portfolio) or any frame with its columns. Shares come
+Works on ``genai_projects`` (a synthetic portfolio) or any frame with its columns; the trap
+factors are the kit's one definition, ``widgets.calibration.project_trap_features``. Shares come
 with 95% Wilson intervals (statsmodels ``proportion_confint``), and the difference between two
 groups with a Newcombe interval (``confint_proportions_2indep``): filtered groups get small,
 and a chart must not make noise look like a finding.
@@ -9,7 +10,6 @@ and a chart must not make noise look like a finding.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
+from widgets import calibration
 from widgets import validate as v
 from widgets.readiness.model import trap_features
 from widgets.schemas import INDUSTRIES, OUTCOMES, SPONSORS, USE_CASES
@@ -26,7 +27,7 @@ __all__ = [
     "GROUPS",
     "Comparison",
     "Factor",
-    "calibration_lines",
+    "calibration_notes",
     "compare_groups",
     "factor_levels",
     "filter_projects",
@@ -55,7 +56,7 @@ FACTORS: dict[str, Factor] = {f.key: f for f in (
            ("No business owner", "Business owner involved")),
     Factor("maturity_gap", "Maturity gap (expected minus evidenced TRL)", "maturity",
            ("3+ levels", "2 levels", "1 level", "No gap")),
-    Factor("budget_shortfall", "Budget funded (share of the need)", "investment",
+    Factor("funding_gap", "Budget funded (share of the need)", "investment",
            ("Under 50%", "50-70%", "70-90%", "90% or more")),
     Factor("data_readiness", "Data readiness", "data",
            ("1 not available", "2 unprofiled", "3 known gaps", "4 cleaned, governed",
@@ -83,8 +84,8 @@ GROUPS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "no_team": ("Separate teams", "cross_functional_team", ("Separate teams",)),
     "no_gap": ("No maturity gap", "maturity_gap", ("No gap",)),
     "gap": ("Maturity gap of 2+ levels", "maturity_gap", ("3+ levels", "2 levels")),
-    "funded": ("Funded 90% or more", "budget_shortfall", ("90% or more",)),
-    "underfunded": ("Funded under 70%", "budget_shortfall", ("Under 50%", "50-70%")),
+    "funded": ("Funded 90% or more", "funding_gap", ("90% or more",)),
+    "underfunded": ("Funded under 70%", "funding_gap", ("Under 50%", "50-70%")),
     "data_ready": ("Data readiness 4-5", "data_readiness",
                    ("4 cleaned, governed", "5 AI-ready")),
     "data_not_ready": ("Data readiness 1-2", "data_readiness",
@@ -150,8 +151,8 @@ def _levels(p: pd.DataFrame, factor: str) -> pd.Series:
     feats = trap_features(p)
     if factor == "maturity_gap":
         code = np.clip(3 - feats["maturity_gap"].to_numpy(), 0, 3)
-    elif factor == "budget_shortfall":
-        funded = 1 - feats["budget_shortfall"].to_numpy()
+    elif factor == "funding_gap":
+        funded = 1 - feats["funding_gap"].to_numpy()
         code = np.select([funded < 0.5, funded < 0.7, funded < 0.9], [0, 1, 2], 3)
     elif factor == "data_readiness":
         code = p["data_readiness"].to_numpy(dtype=float) - 1
@@ -251,7 +252,7 @@ def compare_groups(projects: pd.DataFrame, group_a: str, group_b: str) -> Compar
         outcome = rows["outcome"].astype(str)
         scaled = rows[outcome == SCALED]
         counts[field] = (int((outcome == SCALED).sum()), len(rows))
-        funded = 1 - feats.loc[rows.index, "budget_shortfall"]
+        funded = 1 - feats.loc[rows.index, "funding_gap"]
         columns[f"{field[-1].upper()}: {GROUPS[key][0]}"] = {
             "Projects": float(len(rows)),
             "Reached production": float((outcome == SCALED).mean()),
@@ -269,26 +270,19 @@ def compare_groups(projects: pd.DataFrame, group_a: str, group_b: str) -> Compar
     return Comparison(pd.DataFrame(columns), na, nb, sb / nb - sa / na, float(lo), float(hi))
 
 
-def calibration_lines(datasheet: str) -> list[str]:
-    """The lines of a datasheet that say what the synthetic data was calibrated to.
+def calibration_notes(projects: pd.DataFrame) -> list[str]:
+    """What the synthetic portfolio was calibrated to, and what ``projects`` shows.
 
-    Takes the bullet points under a heading that mentions calibration; failing that, every
-    line that mentions it. Markdown emphasis and list markers are removed.
+    One line per ``genai_projects`` target of ``widgets.calibration`` (the table the datasheet's
+    "Calibration targets" section is generated from): the measure, its value in ``projects``,
+    the accepted range and the source with its status tag.
     """
-    text = v.text(datasheet, "datasheet", max_length=200_000)
-    lines = text.splitlines()
-    out: list[str] = []
-    for i, line in enumerate(lines):
-        if re.match(r"^#{2,6}\s.*calibrat", line, flags=re.I) or re.match(
-                r"^\s*(\*\*|__)?calibrat[^:]*:\s*(\*\*|__)?\s*$", line, flags=re.I):
-            for follow in lines[i + 1:]:
-                if re.match(r"^#{1,6}\s", follow) or (out and not follow.strip()):
-                    break
-                if follow.strip():
-                    out.append(follow)
-            break
-    if not out:
-        out = [line for line in lines if re.search(r"calibrat", line, flags=re.I)]
-    cleaned = [re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", line).replace("**", "").strip()
-               for line in out]
-    return [line for line in cleaned if line]
+    p = _projects(projects)
+    out = []
+    for t in calibration.TARGETS:
+        if t.dataset != "genai_projects":
+            continue
+        value = calibration.achieved(t, p)
+        out.append(f"{t.what}: {value * 100:.0f}% here (target {t.low * 100:.0f}% to "
+                   f"{t.high * 100:.0f}%). Source: {t.source}.")
+    return out

@@ -25,7 +25,7 @@ _SHARES = ("Reached production", "Stalled in pilot", "Abandoned", "KPI defined",
 
 @functools.lru_cache(maxsize=1)
 def _portfolio() -> tuple[pd.DataFrame | None, str, list[str]]:
-    """The portfolio, its datasheet and its calibration lines, once per process."""
+    """The portfolio, its datasheet and its calibration notes, once per process."""
     try:
         projects = data.load("genai_projects")
     except (data.DatasetNotFound, data.DatasetError) as err:
@@ -34,12 +34,13 @@ def _portfolio() -> tuple[pd.DataFrame | None, str, list[str]]:
         sheet = data.describe("genai_projects")
     except (data.DatasetNotFound, data.DatasetError) as err:
         sheet = f"No datasheet: {err}"
-    return projects, sheet, model.calibration_lines(sheet)
+    return projects, sheet, model.calibration_notes(projects)
 
 
 def _banner(lines: list[str]) -> str:
     items = "".join(f"<li>{html.escape(x)}</li>" for x in lines)
-    calibrated = (f"<br>It is calibrated to published figures:<ul style='margin:2px 0 0'>"
+    calibrated = (f"<br>Its outcome shares are calibrated to published figures:"
+                  f"<ul style='margin:2px 0 0'>"
                   f"{items}</ul>" if lines else "")
     return ('<div class="kit-synthetic" role="note" style="border-left:4px solid #E69F00;'
             'background:#FFF8E5;padding:6px 10px;margin:0 0 8px">'

@@ -11,18 +11,22 @@ on eight trap indicators derived from the ``genai_projects`` columns (``trap_fea
 indicator is coded so that larger means worse, so a positive coefficient means the trap raises
 the odds of failure; ``exp(coefficient)`` is the odds ratio for one unit more of it:
 
-=====================  ==================================================  =================
-feature                derived from genai_projects                         unit
-=====================  ==================================================  =================
-maturity_gap           max(0, trl_expected - trl_assessed)                 TRL levels, 0-8
-no_kpi                 1 - kpi_defined                                     0 or 1
-no_baseline            1 - baseline_measured                               0 or 1
-no_business_owner      1 - business_owner_involved                         0 or 1
-budget_shortfall       max(0, 1 - budget_planned_usd / budget_needed_usd)  fraction 0-1
-data_gap               5 - data_readiness                                  levels 0-4
-no_pilot               1 - pilot_run                                       0 or 1
-no_cross_team          1 - cross_functional_team                           0 or 1
-=====================  ==================================================  =================
+========================  ==================================================  ===============
+feature                   derived from genai_projects                         unit
+========================  ==================================================  ===============
+maturity_gap              max(0, trl_expected - trl_assessed)                 TRL levels, 0-8
+no_kpi                    1 - kpi_defined                                     0 or 1
+no_baseline               1 - baseline_measured                               0 or 1
+no_business_owner         1 - business_owner_involved                         0 or 1
+funding_gap               max(0, 1 - budget_planned_usd / budget_needed_usd)  fraction 0-1
+data_gap                  5 - data_readiness                                  levels 0-4
+no_pilot                  1 - pilot_run                                       0 or 1
+no_cross_functional_team  1 - cross_functional_team                           0 or 1
+========================  ==================================================  ===============
+
+The features are the kit's one definition, ``widgets.calibration.project_trap_features``: the
+same indicators the portfolio's generator used, so the lesson can set the fitted coefficients
+beside the generating ones in the datasheet.
 
 Eight of the twenty questions map onto these features (``Question.feature`` and
 ``Question.feature_values``: the value each answer 0/1/2 stands for, the midpoint of the band the
@@ -43,6 +47,7 @@ import pandas as pd
 from statsmodels.discrete.discrete_model import Logit
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
+from widgets import calibration
 from widgets import validate as v
 from widgets.traps import BY_KEY, TRAP_KEYS
 
@@ -69,12 +74,12 @@ FEATURES: dict[str, str] = {
     "no_kpi": "no business KPI written down before the build",
     "no_baseline": "the KPI's baseline not measured before the pilot",
     "no_business_owner": "no named business owner in the design",
-    "budget_shortfall": "share of the needed first-year budget that is not funded",
+    "funding_gap": "share of the needed first-year budget that is not funded",
     "data_gap": "data-readiness levels below 'AI-ready' (5)",
     "no_pilot": "no bounded pilot with a control group before scaling",
-    "no_cross_team": "IT, business and data people not in one team",
+    "no_cross_functional_team": "IT, business and data people not in one team",
 }
-SCALED = "scaled to production"
+SCALED = calibration.OUTCOME_PRODUCTION
 MAX_POINTS = 2
 
 
@@ -146,7 +151,7 @@ QUESTIONS: tuple[Question, ...] = (
              ("Under half: mostly licences and the model", "Half to 90%",
               "90% or more, data, evaluation and change included"),
              "Budget every cost line (data, evaluation, change, risk), not only the model.",
-             "budget_shortfall", (0.6, 0.3, 0.05)),
+             "funding_gap", (0.6, 0.3, 0.05)),
     Question("people", "investment", "People assigned",
              "Are data, engineering and business people assigned for the project's duration?",
              ("Part-time volunteers", "Some roles filled", "All roles staffed"),
@@ -191,7 +196,7 @@ QUESTIONS: tuple[Question, ...] = (
              "Do IT, business and data people work as one team?",
              ("Separate teams with hand-offs", "Joint steering only", "One team"),
              "Put IT, business and data people in one team with one backlog.",
-             "no_cross_team", (1.0, 0.5, 0.0)),
+             "no_cross_functional_team", (1.0, 0.5, 0.0)),
     Question("go_no_go", "learning", "Go/no-go rule",
              "Are go/no-go criteria written before the pilot starts?",
              ("No", "Informally", "Written, with guardrail metrics"),
@@ -295,22 +300,7 @@ def trap_features(projects: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         One row per project, same index, float columns named as in ``FEATURES``.
     """
-    p = _projects(projects)
-    needed = p["budget_needed_usd"].astype(float)
-    planned = p["budget_planned_usd"].astype(float)
-    ratio = planned / needed.where(needed > 0)
-    shortfall = (1 - ratio).clip(lower=0).fillna(0.0)
-    return pd.DataFrame({
-        "maturity_gap": (p["trl_expected"].astype(float) - p["trl_assessed"].astype(float))
-        .clip(lower=0),
-        "no_kpi": 1.0 - p["kpi_defined"].astype(float),
-        "no_baseline": 1.0 - p["baseline_measured"].astype(float),
-        "no_business_owner": 1.0 - p["business_owner_involved"].astype(float),
-        "budget_shortfall": shortfall,
-        "data_gap": 5.0 - p["data_readiness"].astype(float),
-        "no_pilot": 1.0 - p["pilot_run"].astype(float),
-        "no_cross_team": 1.0 - p["cross_functional_team"].astype(float),
-    }, index=p.index)
+    return calibration.project_trap_features(_projects(projects))[list(FEATURES)]
 
 
 @dataclass(frozen=True)
@@ -409,7 +399,7 @@ def predict_risk(risk_model: RiskModel, features: Mapping[str, float]) -> Risk:
         From ``fit_risk_model``.
     features
         Every name of ``FEATURES`` mapped to a finite value in its range (0-8 for
-        maturity_gap, 0-1 for budget_shortfall and the 0/1 indicators, 0-4 for data_gap).
+        maturity_gap, 0-1 for funding_gap and the 0/1 indicators, 0-4 for data_gap).
     """
     m = _risk_model(risk_model)
     if not isinstance(features, Mapping):
