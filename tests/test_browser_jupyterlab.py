@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import time
@@ -53,6 +54,10 @@ def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
 
     page.goto(f"{base}/lab/tree/{LESSON}?token={token}")
     expect(page.locator(".jp-Notebook")).to_be_visible(timeout=60_000)
+    # "Run All Cells" clicked before the kernel is connected runs nothing (every cell stays
+    # "[ ]"), which made this test fail about one run in three: wait for the idle kernel.
+    expect(page.get_by_role("button", name=re.compile(r"\| Idle$"))).to_be_visible(
+        timeout=60_000)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_text("Run All Cells", exact=True).click()
     result = page.locator(".kit-n-per-arm").first
