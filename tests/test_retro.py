@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import re
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from widgets import data
 from widgets.retro import model, view
 from widgets.traps import TRAP_KEYS
 
@@ -40,6 +42,9 @@ def case_frame() -> pd.DataFrame:
         "source_url": ["https://example.org/a", "https://example.org/b", "https://example.org/c"],
         "status": ["C", "C2", "C"],
         "caveat": [None, "Reported by one outlet only", None],
+        "kind": ["failure", "course correction", "study"],
+        "other_sources": [None, "Pub D (2025): https://example.org/d | Pub E: https://example.org/e",
+                          None],
     })
 
 
@@ -167,6 +172,11 @@ def test_case_library_keeps_sources_and_sorts_newest_first():
     assert cases[1].traps == ("data", "value")
     assert cases[2].source == "Pub A, 'Title A', 2023"
     assert cases[0].source == "Pub B, 'Title B', 2025 (caveat: Reported by one outlet only)"
+    assert cases[0].kind == "course correction"
+    assert cases[0].other_sources == ("Pub D (2025): https://example.org/d",
+                                      "Pub E: https://example.org/e")
+    older = model.case_library(case_frame().drop(columns=["kind", "other_sources"]))
+    assert older[0].kind == "" and older[0].other_sources == ()
 
 
 @settings(max_examples=30, deadline=None)
@@ -198,8 +208,8 @@ def cases(monkeypatch):
     monkeypatch.setattr(view, "_cases", lambda: (case_frame(), ""))
 
 
-def text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+def text(markup: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup))
 
 
 def fill(app, **values) -> None:
@@ -295,6 +305,9 @@ def test_the_case_library_filters_and_copies_a_case_with_its_source(cases):
     assert "3 real cases" in text(library.value)
     assert 'href="https://example.org/b"' in library.value
     assert "caveat: Reported by one outlet only" in library.value
+    assert ('<a href="https://example.org/d" target="_blank" rel="noopener noreferrer">'
+            "Pub D (2025)</a>") in library.value
+    assert "<i>course correction</i>" in library.value
     app.fields["library_trap"].control.value = "data"
     assert "1 real case," in text(library.value) and "Org C" in library.value
     assert "Org A" not in library.value
@@ -317,3 +330,8 @@ def test_builds_without_the_case_dataset(monkeypatch):
 def test_build_app_with_its_real_defaults():
     app = view.build_app()
     assert app.status.value == "" and "The board is empty" in app.parts["board"].value
+    cases = data.load("case_studies")
+    assert f"{len(cases)} real cases" in text(app.parts["library"].value)
+    # every case shows its own source link
+    assert all(f'href="{html.escape(url, quote=True)}"' in app.parts["library"].value
+               for url in cases["source_url"])

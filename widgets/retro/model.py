@@ -350,6 +350,8 @@ class Case:
     url: str
     status: str
     caveat: str
+    kind: str = ""  # failure, course correction, success or study (when the table says)
+    other_sources: tuple[str, ...] = ()  # "Publisher (year): URL" for further figures
 
     @property
     def source(self) -> str:
@@ -371,7 +373,8 @@ def case_library(cases: pd.DataFrame, trap: str = "all") -> list[Case]:
     Parameters
     ----------
     cases
-        The ``case_studies`` dataset (``widgets.data.load("case_studies")``).
+        The ``case_studies`` dataset (``widgets.data.load("case_studies")``); its ``kind``
+        and ``other_sources`` columns are used when present.
     trap
         "all", or a trap key: keeps the cases whose ``traps`` list it.
     """
@@ -389,11 +392,15 @@ def case_library(cases: pd.DataFrame, trap: str = "all") -> list[Case]:
         if wanted != "all" and wanted not in tags:
             continue
         try:
+            more = getattr(row, "other_sources", None)
             out.append(Case(int(row.year), str(row.organisation), str(row.what_happened),
                             str(row.key_figures), tags, str(row.lesson),
                             str(row.source_publisher), str(row.source_title),
                             int(row.source_year), str(row.source_url), str(row.status),
-                            "" if pd.isna(row.caveat) else str(row.caveat)))
+                            "" if pd.isna(row.caveat) else str(row.caveat),
+                            "" if pd.isna(getattr(row, "kind", None)) else str(row.kind),
+                            () if more is None or pd.isna(more) else tuple(
+                                x.strip() for x in str(more).split(" | ") if x.strip())))
         except (TypeError, ValueError):
             raise v.InputError("cases", f"cases has an unreadable row for "
                                         f"{str(row.organisation)[:40]!r}: year and source_year "

@@ -51,6 +51,15 @@ def _board_html(board: Sequence[model.Entry]) -> str:
             "</table></div>")
 
 
+def _source_link(text: str) -> str:
+    """'Publisher (year): URL' as a link labelled with the publisher."""
+    label, sep, url = text.partition(": http")
+    if not sep:
+        return html.escape(text)
+    return (f'<a href="{html.escape("http" + url, quote=True)}" target="_blank" '
+            f'rel="noopener noreferrer">{html.escape(label)}</a>')
+
+
 def _library_html(cases: list[model.Case], problem: str) -> str:
     if problem:
         return ('<p class="kit-no-cases">The case library is unavailable: '
@@ -59,12 +68,15 @@ def _library_html(cases: list[model.Case], problem: str) -> str:
         return '<p class="kit-no-cases">No case in the library is tagged with this trap.</p>'
     items = "".join(
         '<li style="margin:0 0 8px">'
-        f"<b>{html.escape(c.organisation)} ({c.year})</b> · "
+        f"<b>{html.escape(c.organisation)} ({c.year})</b>"
+        + (f" · <i>{html.escape(c.kind)}</i>" if c.kind else "") + " · "
         f"{html.escape(', '.join(BY_KEY[t].title for t in c.traps if t in BY_KEY))}<br>"
         f"{html.escape(c.what_happened)}<br><i>Key figures:</i> {html.escape(c.key_figures)}<br>"
         f"<i>Lesson:</i> {html.escape(c.lesson)}<br>"
         f'<span style="font-size:0.9em">Source: <a href="{html.escape(c.url, quote=True)}" '
-        f'target="_blank" rel="noopener noreferrer">{html.escape(c.source)}</a></span></li>'
+        f'target="_blank" rel="noopener noreferrer">{html.escape(c.source)}</a>'
+        + (f"; also {'; '.join(_source_link(x) for x in c.other_sources)}"
+           if c.other_sources else "") + "</span></li>"
         for c in cases)
     return (f'<div class="kit-library"><p style="margin:4px 0"><b>{len(cases)}</b> real '
             f'case{"s" if len(cases) != 1 else ""}, each with its source.</p>'
