@@ -111,6 +111,15 @@ def test_an_empty_group_names_its_side():
     assert err.value.field == "group_b"
 
 
+@pytest.mark.parametrize(("column", "value"), [("months_elapsed", "soon"),
+                                               ("value_realised_usd", -1.0),
+                                               ("outcome", "paused")])
+def test_a_damaged_portfolio_is_refused_naming_the_column(column, value):
+    with pytest.raises(ValueError, match=f"projects column {column}") as err:
+        model.compare_groups(seven().assign(**{column: value}), "all", "pilot")
+    assert err.value.field == "projects"
+
+
 def test_filters_combine():
     rows = model.filter_projects(seven(), industries=["retail", "telecom"], sponsors="CIO/IT",
                                  use_cases=["customer service"])

@@ -245,6 +245,16 @@ def test_adding_an_entry_shows_it_and_exports_it(cases):
     assert "| Bot quoted a rule that did not exist |" in decoded(app.download.value)
 
 
+def test_a_pre_mortem_asks_what_could_go_wrong(cases):
+    app = view.build_app(kind="pre-mortem")
+    assert app.fields["what_happened"].control.description == "What could go wrong"
+    app.fields["kind"].control.value = "retrospective"
+    assert app.fields["what_happened"].control.description == "What happened"
+    fill(app, **GOOD, kind="pre-mortem")
+    app.parts["add"].click()
+    assert "1 pre-mortem Bot quoted a rule" in text(app.parts["board"].value)
+
+
 def test_a_bad_entry_is_explained_beside_the_field_and_nothing_typed_is_lost(cases):
     app = view.build_app()
     fill(app, **{**GOOD, "due": "next week"})

@@ -222,14 +222,15 @@ def _target_from_change(known: model.Metric | None, base: float, change: float) 
 def _value(x: float | None, share: bool, unit: str = "") -> str:
     if x is None or pd.isna(x):
         return "–"
-    return fmt.pct(x, digits=1) if share else f"{x:,.2f}{(' ' + unit) if unit else ''}"
+    return fmt.pct(x, digits=1) if share else f"{fmt.number(float(x), digits=2)}" + (
+        f" {unit}" if unit else "")
 
 
 def _tree_html(tree: model.KPITree) -> str:
     chips = "".join(
         '<li style="margin:2px 0">'
         f"<b>{html.escape(k.name)}</b> ({html.escape(k.direction)}; {html.escape(k.kind)}): "
-        f"{_value(k.baseline, k.share)} → {_value(k.target, k.share)}</li>"
+        f"{_value(k.baseline, k.share)} → {_value(k.target, k.share, k.unit)}</li>"
         for k in tree.drivers)
     return ('<div class="kit-kpi-tree" aria-label="KPI tree">'
             f'<p style="margin:0"><b>Business goal:</b> {html.escape(tree.goal)}</p>'
@@ -296,6 +297,10 @@ def _chart_html(weekly: pd.DataFrame | None, by_arm: pd.DataFrame | None,
     diff = f"{(a - c) * 100:+.1f} points" if m.share else f"{(a - c) / c * 100:+.0f}%"
     better = (a > c) == (m.direction == model.HIGHER)
     fig, ax = style.new_figure()
+    # Fixed margins instead of constrained layout: the layout pass cost a third of every
+    # redraw, and this chart's labels are short and always the same shape.
+    fig.set_layout_engine("none")
+    ax.set_position((0.15, 0.25, 0.82, 0.65))
     scale = 100 if m.share else 1
     for arm, colour in (("control", style.NEUTRAL), ("assisted", style.HIGHLIGHT)):
         rows = weekly[weekly["arm"] == arm]
@@ -305,10 +310,13 @@ def _chart_html(weekly: pd.DataFrame | None, by_arm: pd.DataFrame | None,
     if kpi.target is not None:
         ax.axhline(kpi.target * scale, color=style.GOOD, ls=":", lw=1.5, label="target")
     ax.set_xlabel("Pilot week")
-    ax.set_ylabel("Share (%)" if m.share else m.unit.capitalize())
-    title = f"{m.name}: assisted {diff} vs control ({'better' if better else 'worse'})"
+    ylabel = (f"{m.name} (%)" if m.share else m.name if m.unit.lower() == m.name.lower()
+              else f"{m.name}\n({m.unit})")
+    ax.set_ylabel(ylabel, fontsize=10)
+    title = f"Assisted {diff} vs control ({'better' if better else 'worse'})"
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=9)
+    title = f"{m.name}: {title.lower()}"
     alt = (f"{title}. Line chart of {m.name} by pilot week for both arms. Over the "
            f"pilot, control averages {_value(c, m.share, m.unit)} and assisted "
            f"{_value(a, m.share, m.unit)} ({diff}). Baseline {_value(kpi.baseline, m.share)}, "

@@ -105,6 +105,13 @@ def _projects(projects: object) -> pd.DataFrame:
         raise v.InputError("projects", f"projects is missing column(s) {', '.join(missing)} "
                                        "(see the genai_projects schema)")
     trap_features(projects)  # checks the trap columns and the outcome
+    for col in ("months_elapsed", "value_realised_usd"):
+        s = projects[col]
+        ok = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+        if not ok or not np.isfinite(s.to_numpy(dtype=float, na_value=np.nan)).all() or (
+                s < 0).any():
+            raise v.InputError("projects", f"projects column {col} must hold finite numbers "
+                                           "of 0 or more")
     bad = ~projects["outcome"].astype(str).isin(OUTCOMES)
     if bad.any():
         raise v.InputError("projects", f"projects column outcome must hold only "

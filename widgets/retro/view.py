@@ -18,6 +18,7 @@ from widgets.traps import BY_KEY, TRAPS
 TRAP_OPTIONS = [(t.title, t.key) for t in TRAPS]
 FILTER_OPTIONS = [("All traps", "all"), *TRAP_OPTIONS]
 ADD, REPLACE = "add", "replace"
+WHAT_LABEL = {"retrospective": "What happened", "pre-mortem": "What could go wrong"}
 _CELL = "padding:3px 6px;vertical-align:top;border-top:1px solid #ddd"
 
 
@@ -181,6 +182,10 @@ def build_app(*, board: Sequence[model.Entry] = (), kind: str = "retrospective",
             for f in (f_what, f_trap, f_evidence, f_action):
                 f.set(draft[f.name])
 
+    # The same column, asked the way each board asks it.
+    f_kind.observe(lambda ch: setattr(f_what.control, "description", WHAT_LABEL[ch["new"]]),
+                   "value")
+    f_what.control.description = WHAT_LABEL[f_kind.value]
     add_button.on_click(add)
     remove_button.on_click(remove)
     copy_button.on_click(copy_case)
