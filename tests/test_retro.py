@@ -315,7 +315,8 @@ def test_the_case_library_filters_and_copies_a_case_with_its_source(cases):
     assert "3 real cases" in text(library.value)
     assert 'href="https://example.org/b"' in library.value
     assert "caveat: Reported by one outlet only" in library.value
-    assert ('<a href="https://example.org/d" target="_blank" rel="noopener noreferrer">'
+    assert ('<a href="https://example.org/d" target="_blank" rel="noopener noreferrer" '
+            f'style="{view.LINK}">'
             "Pub D (2025)</a>") in library.value
     assert "<i>course correction</i>" in library.value
     app.fields["library_trap"].control.value = "data"

@@ -232,7 +232,7 @@ def _tree_html(tree: model.KPITree) -> str:
         f"<b>{html.escape(k.name)}</b> ({html.escape(k.direction)}; {html.escape(k.kind)}): "
         f"{_value(k.baseline, k.share)} → {_value(k.target, k.share, k.unit)}</li>"
         for k in tree.drivers)
-    return ('<div class="kit-kpi-tree" aria-label="KPI tree">'
+    return ('<div class="kit-kpi-tree" aria-label="KPI tree" style="line-height:1.4">'
             f'<p style="margin:0"><b>Business goal:</b> {html.escape(tree.goal)}</p>'
             f'<p style="margin:4px 0 0">↑ moved by the driver KPIs:</p>'
             f'<ul style="margin:0 0 0 1.2em;padding:0">{chips}</ul>'
@@ -240,24 +240,43 @@ def _tree_html(tree: model.KPITree) -> str:
             "</p></div>")
 
 
+CRITERIA = ("Specific", "Measurable", "Achievable", "Relevant", "Time-bound")
+_CELL = "padding:2px 8px;vertical-align:top;text-align:left"
+
+
+def _mark(check: model.SmartCheck | None) -> str:
+    if check is None:
+        return f"<td style='{_CELL}'></td>"
+    colour, text = (style.GOOD, "✓ pass") if check.passed else (ui.ERROR_COLOUR, "✗ fail")
+    return f"<td style='{_CELL};color:{colour};white-space:nowrap'>{text}</td>"
+
+
 def _checks_html(checks: Sequence[model.SmartCheck]) -> str:
-    failed = sum(not c.passed for c in checks)
-    head = (f'<p style="margin:8px 0 4px"><b class="kit-failures">{failed}</b> of '
-            f"{len(checks)} SMART checks fail.</p>" if failed else
-            f'<p style="margin:8px 0 4px"><b class="kit-failures">0</b> of {len(checks)} '
-            "SMART checks fail: every KPI is specific, measurable, achievable, relevant and "
-            "time-bound.</p>")
-    rows = "".join(
-        f'<tr><td style="padding:2px 6px;vertical-align:top">{html.escape(c.kpi)}</td>'
-        f'<td style="padding:2px 6px;vertical-align:top">{c.criterion}</td>'
-        f'<td style="padding:2px 6px;vertical-align:top;color:'
-        f'{style.GOOD if c.passed else ui.ERROR_COLOUR}">{"✓ pass" if c.passed else "✗ fail"}'
-        f'</td><td style="padding:2px 6px">{html.escape(c.message)}</td></tr>'
-        for c in checks)
-    return (f'<div class="kit-checks" aria-live="polite">{head}'
-            '<table style="border-collapse:collapse;font-size:0.9em"><thead><tr>'
-            "<th>KPI</th><th>Criterion</th><th>Result</th><th>Why</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table></div>")
+    """A KPI-by-criterion grid, the failures spelled out, and every reason on request."""
+    failed = [c for c in checks if not c.passed]
+    head = (f'<p style="margin:8px 0 4px"><b class="kit-failures">{len(failed)}</b> of '
+            f"{len(checks)} SMART checks fail"
+            + ("." if failed else ": every KPI is specific, measurable, achievable, relevant "
+                                  "and time-bound.") + "</p>")
+    by_kpi: dict[str, dict[str, model.SmartCheck]] = {}
+    for c in checks:
+        by_kpi.setdefault(c.kpi, {})[c.criterion] = c
+    rows = "".join(f"<tr><td style='{_CELL}'>{html.escape(kpi)}</td>"
+                   + "".join(_mark(found.get(k)) for k in CRITERIA) + "</tr>"
+                   for kpi, found in by_kpi.items())
+    grid = (f"<table style='border-collapse:collapse;font-size:0.9em'><thead><tr>"
+            f"<th style='{_CELL}'>KPI</th>"
+            + "".join(f"<th style='{_CELL}'>{k}</th>" for k in CRITERIA)
+            + f"</tr></thead><tbody>{rows}</tbody></table>")
+    problems = "".join(f"<li><b>{html.escape(c.kpi)}</b>, {c.criterion.lower()}: "
+                       f"{html.escape(c.message)}</li>" for c in failed)
+    reasons = "".join(f"<li>{'✓' if c.passed else '✗'} <b>{html.escape(c.kpi)}</b>, "
+                      f"{c.criterion.lower()}: {html.escape(c.message)}</li>" for c in checks)
+    return (f'<div class="kit-checks" aria-live="polite" style="line-height:1.4">{head}{grid}'
+            + (f'<ul style="margin:6px 0;padding-left:1.2em">{problems}</ul>' if failed else "")
+            + '<details style="margin:4px 0"><summary>Why each check passed or failed'
+              f'</summary><ul style="margin:4px 0;padding-left:1.2em;font-size:0.9em">{reasons}'
+              "</ul></details></div>")
 
 
 def _arm_rows(by_arm: pd.DataFrame) -> list[tuple[str, str, str, str]]:
@@ -277,7 +296,8 @@ def _arm_html(by_arm: pd.DataFrame | None, problem: str) -> str:
     body = "".join("<tr>" + "".join(f'<td style="padding:2px 8px">{x}</td>' for x in row)
                    + "</tr>" for row in _arm_rows(by_arm))
     n = by_arm.set_index("arm")["tickets"]
-    return ('<div class="kit-arms"><p style="margin:8px 0 4px"><b>The pilot, by arm</b> '
+    return ('<div class="kit-arms" style="line-height:1.4"><p style="margin:8px 0 4px">'
+            "<b>The pilot, by arm</b> "
             f"({fmt.number(int(n.sum()))} tickets; synthetic data)</p>"
             '<table style="border-collapse:collapse;font-size:0.9em"><thead><tr>'
             "<th>KPI</th><th>Control</th><th>Assisted</th><th>Change</th></tr></thead>"

@@ -34,7 +34,7 @@ def _risk_html(answers: Mapping[str, int], m: model.RiskModel | None, problem: s
                 f"unavailable ({html.escape(problem)}). The trap scores still apply.</p>")
     r = model.predict_risk(m, model.features_from_answers(answers))
     compare = "above" if r.probability > m.failure_rate else "at or below"
-    return ('<div class="kit-risk" aria-live="polite">'
+    return ('<div class="kit-risk" aria-live="polite" style="line-height:1.4">'
             '<p style="margin:0">Estimated risk of not reaching production</p>'
             f'<p style="font-size:1.6em;margin:0"><b class="kit-risk-value">'
             f"{fmt.pct(r.probability)}</b> <span style='font-size:0.6em'>(95% interval "
@@ -81,9 +81,11 @@ def _actions_html(actions: list[model.Action]) -> str:
         + (f" <i>Modelled risk {fmt.pct(a.risk_before)} → {fmt.pct(a.risk_after)}.</i>"
            if a.risk_after is not None and a.risk_before is not None else "")
         + f'<br><span style="font-size:0.9em">Trap: {html.escape(a.lesson_title)}. Lesson: '
-          f'<a href="../lessons/{a.lesson}.ipynb">{a.lesson}</a></span></li>'
+          f'<a href="../lessons/{a.lesson}.ipynb" style="color:#0072B2;'
+          f'text-decoration:underline">{a.lesson}</a></span></li>'
         for a in actions)
-    return (f'<div class="kit-actions"><p style="margin:8px 0 4px"><b>Top actions</b></p>'
+    return (f'<div class="kit-actions" style="line-height:1.4"><p style="margin:8px 0 4px">'
+            "<b>Top actions</b></p>"
             f'<ol style="margin:0;padding-left:1.4em">{items}</ol></div>')
 
 

@@ -20,6 +20,7 @@ FILTER_OPTIONS = [("All traps", "all"), *TRAP_OPTIONS]
 ADD, REPLACE = "add", "replace"
 WHAT_LABEL = {"retrospective": "What happened", "pre-mortem": "What could go wrong"}
 _CELL = "padding:3px 6px;vertical-align:top;border-top:1px solid #ddd"
+LINK = "color:#0072B2;text-decoration:underline"  # Voila's page style hides plain links
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,7 +44,8 @@ def _board_html(board: Sequence[model.Entry]) -> str:
             e.what_happened, e.trap_title, e.evidence, e.action, e.owner))
         + f"<td style='{_CELL};white-space:nowrap'>{e.due.isoformat()}</td></tr>"
         for i, e in enumerate(board, start=1))
-    return (f'<div class="kit-board" aria-live="polite"><p style="margin:4px 0">'
+    return (f'<div class="kit-board" aria-live="polite" style="line-height:1.4">'
+            '<p style="margin:4px 0">'
             f'<b class="kit-board-count">{len(board)}</b> entr{"y" if len(board) == 1 else "ies"}'
             f" ({counts}).</p>"
             '<table style="border-collapse:collapse;font-size:0.9em"><thead><tr>'
@@ -58,7 +60,7 @@ def _source_link(text: str) -> str:
     if not sep:
         return html.escape(text)
     return (f'<a href="{html.escape("http" + url, quote=True)}" target="_blank" '
-            f'rel="noopener noreferrer">{html.escape(label)}</a>')
+            f'rel="noopener noreferrer" style="{LINK}">{html.escape(label)}</a>')
 
 
 def _library_html(cases: list[model.Case], problem: str) -> str:
@@ -67,19 +69,23 @@ def _library_html(cases: list[model.Case], problem: str) -> str:
                 f"{html.escape(problem)}</p>")
     if not cases:
         return '<p class="kit-no-cases">No case in the library is tagged with this trap.</p>'
+    # What happened and the source stay in view; figures and the lesson open on request.
     items = "".join(
         '<li style="margin:0 0 8px">'
         f"<b>{html.escape(c.organisation)} ({c.year})</b>"
         + (f" · <i>{html.escape(c.kind)}</i>" if c.kind else "") + " · "
         f"{html.escape(', '.join(BY_KEY[t].title for t in c.traps if t in BY_KEY))}<br>"
-        f"{html.escape(c.what_happened)}<br><i>Key figures:</i> {html.escape(c.key_figures)}<br>"
-        f"<i>Lesson:</i> {html.escape(c.lesson)}<br>"
+        f"{html.escape(c.what_happened)}<br>"
         f'<span style="font-size:0.9em">Source: <a href="{html.escape(c.url, quote=True)}" '
-        f'target="_blank" rel="noopener noreferrer">{html.escape(c.source)}</a>'
+        f'target="_blank" rel="noopener noreferrer" style="{LINK}">{html.escape(c.source)}</a>'
         + (f"; also {'; '.join(_source_link(x) for x in c.other_sources)}"
-           if c.other_sources else "") + "</span></li>"
+           if c.other_sources else "") + "</span>"
+        f'<details style="font-size:0.9em"><summary>Key figures and lesson</summary>'
+        f"<i>Key figures:</i> {html.escape(c.key_figures)}<br>"
+        f"<i>Lesson:</i> {html.escape(c.lesson)}</details></li>"
         for c in cases)
-    return (f'<div class="kit-library"><p style="margin:4px 0"><b>{len(cases)}</b> real '
+    return (f'<div class="kit-library" style="line-height:1.4"><p style="margin:4px 0">'
+            f'<b>{len(cases)}</b> real '
             f'case{"s" if len(cases) != 1 else ""}, each with its source.</p>'
             f'<ul style="margin:0;padding-left:1.2em">{items}</ul></div>')
 
