@@ -38,7 +38,8 @@ def _dtype(col: Column) -> str:
 
 
 def _number(x: float) -> str:
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+    # no thousands separator below 10,000, so years read as years
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) >= 10_000 else f"{x:g}"
 
 
 def _allowed(col: Column) -> str:

@@ -48,7 +48,7 @@ def _cell(value: object, kind: str, fmt: str | None) -> str:
         return str(int(value))
     if kind == "float":
         text = format(float(value), fmt)
-        # "-0.00" would make equal data differ in bytes from run to run of a changed generator
+        # a value rounding to zero is written "0.00", never "-0.00": equal data, equal bytes
         return text[1:] if text.startswith("-") and float(text) == 0 else text
     return str(value)
 

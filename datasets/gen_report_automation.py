@@ -65,7 +65,14 @@ FLOAT_FORMATS = {"share_automated": ".3f", "error_rate": ".3f", "analyst_hours":
 
 def model_markdown(df: pd.DataFrame) -> str:
     """The curves behind the log, for the datasheet (``df`` unused)."""
-    return markdown_table(["quantity", "months 1-3 (the stall)", "months 4-12"], [
+    stages: dict[str, list[int]] = {}
+    for m in range(1, MONTHS + 1):
+        stages.setdefault(STAGES.get(m, STEADY), []).append(m)
+    timeline = "; ".join(f"`{stage}` in month{'s' if len(ms) > 1 else ''} "
+                         f"{ms[0]}{f'-{ms[-1]}' if len(ms) > 1 else ''}"
+                         for stage, ms in stages.items())
+    return f"Stages ({MONTHS} months, seed {SEED}): {timeline}.\n\n" + markdown_table(
+        ["quantity", "months 1-3 (the stall)", "months 4-12"], [
         ["share automated", ", ".join(f"{s:.2f}" for s in STALL_SHARE),
          f"{STALL_SHARE[-1]:.2f} + ({FINAL_SHARE:.2f} - {STALL_SHARE[-1]:.2f}) / "
          f"(1 + exp(-(month - {RAMP_MIDPOINT:g}) / {RAMP_WIDTH:g}))"],

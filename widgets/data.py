@@ -229,8 +229,10 @@ def _convert(raw: pd.Series, col: Column, file: str) -> pd.Series:
         if bad.any():
             raise _bad(file, raw, bad.reindex(raw.index, fill_value=False), col,
                        "not a boolean (True/False)")
-        values = raw.str.strip().str.lower().map(lambda v: v in _TRUE if isinstance(v, str) else v)
-        return values.astype("boolean" if col.nullable else bool)
+        values = lowered.isin(_TRUE).reindex(raw.index, fill_value=False).astype(bool)
+        if not col.nullable:
+            return values
+        return values.astype("boolean").mask(missing)
     if col.kind == "date":
         parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601")
         bad = parsed.isna() & ~missing
