@@ -57,6 +57,12 @@ def tool(name: str) -> list[float]:
         a, b = field.value, field.value * 1.1 if field.value else 1
         values = [field._format(a), field._format(b)]
         return _time_changes(lambda v: setattr(field.control, "value", v), values)
+    if isinstance(field.control, W.Dropdown):  # choices: move to another option and back
+        i = field.control.index
+        return _time_changes(lambda v: setattr(field.control, "index", v), [1 - min(i, 1), i])
+    if isinstance(field.control, W.Checkbox):
+        a = field.control.value
+        return _time_changes(lambda v: setattr(field.control, "value", v), [not a, a])
     a = field.control.value
     b = field.control.min if a != field.control.min else field.control.max
     return _time_changes(lambda v: setattr(field.control, "value", v), [b, a])
