@@ -87,3 +87,10 @@ def test_download_link_carries_the_summary():
                      frame.download.value)
     assert href and 'download="summary.md"' in frame.download.value
     assert base64.b64decode(href.group(1)).decode() == "# Summary\n\nvalue: 1.0"
+
+
+def test_choice_field_defaults_to_the_first_value_of_labelled_options():
+    f = ui.ChoiceField("Channel", [("Phone calls", "phone"), ("Chat", "chat")])
+    assert f.value == "phone"
+    f.control.value = "chat"
+    assert f.value == "chat"

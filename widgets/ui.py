@@ -182,7 +182,10 @@ class ChoiceField(Field):
 
     def __init__(self, label: str, options: Sequence[Any], value: Any = None, *,
                  help: str = "", name: str = ""):
-        control = W.Dropdown(options=options, value=value if value is not None else options[0],
+        if value is None:  # options may be plain values or (label, value) pairs
+            first = options[0]
+            value = first[1] if isinstance(first, tuple) else first
+        control = W.Dropdown(options=options, value=value,
                              description=label, style={"description_width": _LABEL_WIDTH},
                              layout=W.Layout(width="420px"))
         super().__init__(label, control, help=help, name=name)
