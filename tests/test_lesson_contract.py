@@ -1,0 +1,86 @@
+"""The parts of the lesson contract the anatomy lint does not see: every objective assessed by a
+knowledge-check question, slides on every cell, and Markdown that Voilà renders as written.
+
+Static checks on the committed notebooks (nothing runs), so they fail fast and say where.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import nbformat
+import pytest
+
+from tests import notebooks
+from widgets import course
+
+#: Lessons that carry slide metadata. Every lesson must (issue 7); lessons join this list as
+#: they are written to the contract, and it goes once all of 00-06 have landed.
+SLIDE_LESSONS = ("05-pilots-and-learning", "06-capstone-and-outlook")
+SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
+
+
+def _read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def _objectives(nb) -> list[str]:
+    """The objectives as plain text (bold markers dropped), as quiz questions must quote them."""
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    block = re.search(r"^## Learning objectives\n(.*?)(?=^## )", text, re.M | re.S).group(1)
+    items = re.findall(r"^\s*(?:\d+\.|-)\s+(.+)$", block, re.M)
+    return [re.sub(r"\*\*(.+?)\*\*", r"\1", item).strip() for item in items]
+
+
+def _question_objectives(nb) -> list[str | None]:
+    """The ``objective=`` of every ``quiz.Question(...)`` call (None when missing or computed)."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "Question"):
+                continue
+            given = {k.arg: k.value for k in node.keywords}
+            value = given.get("objective")
+            found.append(value.value if isinstance(value, ast.Constant)
+                         and isinstance(value.value, str) else None)
+    return found
+
+
+@pytest.mark.parametrize("path", notebooks.lessons(), ids=notebooks.rel)
+def test_every_objective_is_assessed_by_a_question(path):
+    nb = _read(path)
+    objectives, assessed = _objectives(nb), _question_objectives(nb)
+    assert 3 <= len(assessed) <= 5, f"{len(assessed)} knowledge-check questions (want 3-5)"
+    assert None not in assessed, "every quiz.Question needs objective='<objective text>'"
+    unknown = [o for o in assessed if o not in objectives]
+    assert not unknown, f"questions name objectives the lesson does not state: {unknown}"
+    missing = [o for o in objectives if o not in assessed]
+    assert not missing, f"objectives no question assesses: {missing}"
+
+
+@pytest.mark.parametrize("stem", SLIDE_LESSONS)
+def test_every_cell_carries_its_slide_type(stem):
+    path = course.path(course.LESSONS, f"{stem}.ipynb")
+    for i, cell in enumerate(_read(path).cells):
+        kind = cell.metadata.get("slideshow", {}).get("slide_type")
+        assert kind in SLIDE_TYPES, f"cell {i}: slide_type {kind!r}"
+        if course.INSTRUCTOR_TAG in cell.metadata.get("tags", []):
+            assert kind in ("notes", "skip"), f"cell {i}: an instructor note shown as a slide"
+        elif cell.cell_type == "markdown" and re.match(r"#{1,2} ", cell.source):
+            assert kind == "slide", f"cell {i}: a section heading that does not open a slide"
+
+
+@pytest.mark.parametrize("path", notebooks.lessons(), ids=notebooks.rel)
+def test_markdown_renders_as_written_in_voila(path):
+    for i, cell in enumerate(_read(path).cells):
+        if cell.cell_type != "markdown":
+            continue
+        # Voilà's page typesets text between two dollar signs as LaTeX, even when escaped.
+        assert "$" not in cell.source, f"cell {i}: write amounts as USD/AUD/CAD, not with $"
+        # The Voilà render tests read these as leaked source code.
+        assert "build_app(" not in cell.source, f"cell {i}: code in prose"
+        assert not re.search(r"^import ", cell.source, re.M), f"cell {i}: code in prose"
