@@ -12,6 +12,8 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 PORT ?= 8888
 APPS_PORT ?= 8866
+# Loopback unless set; any other address gets a token (docs/serving.md).
+APPS_HOST ?= 127.0.0.1
 A ?=
 # Two workers by default: notebook and browser tests wait on kernels, not on the CPU.
 PYTEST_ARGS ?= -n 2
@@ -46,7 +48,7 @@ start: $(RUNTIME_STAMP)  ## set up .venv and serve JupyterLab on 127.0.0.1:$(POR
 	$(PY) -m widgets.serve lab --port $(PORT)
 
 apps: $(RUNTIME_STAMP)  ## serve the Voilà apps alone on 127.0.0.1:$(APPS_PORT), configured by voila.json
-	$(PY) -m widgets.serve apps --port $(APPS_PORT)
+	$(PY) -m widgets.serve apps --port $(APPS_PORT) --host $(APPS_HOST)
 
 check: $(RUNTIME_STAMP)  ## check the installation and print a fix for each problem
 	$(PY) -m widgets.check

@@ -25,7 +25,9 @@ def lab(tmp_path_factory):
     port, token = serve.free_port(), secrets.token_hex(16)
     home = tmp_path_factory.mktemp("lab-home")  # a first-run user: no workspace, no settings
     log = home / "lab.log"
-    env = {**os.environ, "HOME": str(home), "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
+    # server_env: as `make start`, so the Voilà extension finds the kit's template
+    env = serve.server_env({**os.environ, "HOME": str(home),
+                            "JUPYTER_RUNTIME_DIR": str(home / "runtime")})
     with open(log, "w") as out:
         proc = subprocess.Popen(serve.lab_command(port, token), cwd=course.root(), stdout=out,
                                 stderr=subprocess.STDOUT, env=env)
