@@ -12,7 +12,15 @@ import urllib.request
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.voila_page import set_text
+from tests.voila_page import (
+    Console,
+    Offsite,
+    assert_clean,
+    instructor_note_lines,
+    open_app,
+    ready_selector,
+    set_text,
+)
 from widgets import course, serve
 
 pytestmark = pytest.mark.browser
@@ -46,6 +54,30 @@ def lab(tmp_path_factory):
         proc.wait(timeout=30)
 
 
+def _scroll_to(page: Page, locator, timeout: float = 120) -> None:
+    """Scroll the notebook until ``locator`` is in the page, as a learner scrolls back up.
+
+    JupyterLab 4 keeps only the cells near the viewport in the page (windowing), so after
+    "Run All Cells" has scrolled to the end, the tool's output is not there to be read.
+    """
+    scroller = page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        scroller.evaluate("el => el.scrollTo(0, 0)")
+        for _ in range(60):
+            if locator.count():
+                locator.scroll_into_view_if_needed()
+                return
+            at_end = scroller.evaluate(
+                "el => { el.scrollBy(0, el.clientHeight * 0.8); "
+                "return el.scrollTop + el.clientHeight >= el.scrollHeight - 2; }")
+            page.wait_for_timeout(150)
+            if at_end:
+                break
+        page.wait_for_timeout(1000)  # still running: look again from the top
+    pytest.fail(f"{locator} never appeared in the notebook")
+
+
 def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
     base, token = lab
     page.goto(f"{base}/lab/tree/START.md?token={token}")
@@ -58,6 +90,30 @@ def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_text("Run All Cells", exact=True).click()
     result = page.locator(".kit-n-per-arm").first
+    _scroll_to(page, result)
     expect(result).to_have_text("1,094", timeout=120_000)
     set_text(page, "Target rate", "85")
     expect(result).to_have_text("250", timeout=30_000)
+
+
+@pytest.mark.parametrize("app", course.app_notebooks(), ids=lambda p: p.stem)
+def test_apps_render_inside_jupyterlab_offline(page: Page, lab, app):
+    """make start serves the apps too, under /voila/render/, with the same template."""
+    base, token = lab
+    offsite, console = Offsite(page), Console(page)
+    open_app(page, f"{base}/voila/render/{course.APPS}/{app.name}?token={token}",
+             ready=ready_selector(app))
+    page.wait_for_timeout(500)
+    assert_clean(page)
+    assert offsite.urls == [], f"requests left loopback: {offsite.urls}"
+    assert console.errors == [], f"browser console errors: {console.errors}"
+
+
+def test_lesson_in_voila_inside_jupyterlab_hides_instructor_notes(page: Page, lab):
+    base, token = lab
+    open_app(page, f"{base}/voila/render/{LESSON}?token={token}", ready=".jp-RenderedMarkdown")
+    expect(page.locator("h2", has_text="Key points")).to_be_visible(timeout=120_000)
+    text = page.locator("body").inner_text()
+    notes = instructor_note_lines(course.path(LESSON), course.INSTRUCTOR_TAG)
+    assert notes and not [line for line in notes if line in text]
+    assert_clean(page)

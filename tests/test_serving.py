@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.voila_page import instructor_note_lines, plain
 from widgets import course, serve
 
 VOILA_JSON = course.path("voila.json")
@@ -142,12 +143,6 @@ def test_app_index_page_references_nothing_off_the_server(voila_apps):
         assert app.name in html
 
 
-def _plain(markdown_line: str) -> str:
-    """The text a Markdown line renders to (list markers and emphasis dropped)."""
-    line = re.sub(r"^\s*(?:[-+>#]+|\d+\.)\s+", "", markdown_line)
-    return re.sub(r"[*_`]", "", line).strip()
-
-
 def _page_text(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "", html))
 
@@ -157,15 +152,14 @@ def test_lessons_in_voila_drop_instructor_notes(lesson, voila_course):
     html = _get(voila_course.url(f"{course.LESSONS}/{lesson}"))
     assert _external(html) == []
     text = _page_text(html)
-    cells = json.loads(course.path(course.LESSONS, lesson).read_text())["cells"]
-    markdown = [c for c in cells if c["cell_type"] == "markdown"]
-    notes = [c for c in markdown if course.INSTRUCTOR_TAG in c["metadata"].get("tags", [])]
-    others = [c for c in markdown if c not in notes]
+    path = course.path(course.LESSONS, lesson)
     # the same comparison finds ordinary prose, so it would find a note that slipped through
-    assert _plain("".join(others[-1]["source"]).splitlines()[-1]) in text
-    for cell in notes:
-        for line in filter(None, map(_plain, "".join(cell["source"]).splitlines())):
-            assert line not in text, f"instructor note served to viewers: {line!r}"
+    last = json.loads(path.read_text())["cells"][-1]
+    assert plain("".join(last["source"]).splitlines()[-1]) in text
+    notes = instructor_note_lines(path, course.INSTRUCTOR_TAG)
+    assert notes, f"{lesson} has no instructor note to check"
+    for line in notes:
+        assert line not in text, f"instructor note served to viewers: {line!r}"
 
 
 def test_apps_on_loopback_need_no_token_and_any_other_address_must_have_one():
@@ -193,3 +187,19 @@ def test_make_apps_on_a_network_address_generates_a_token(monkeypatch, capsys):
     assert len(token) >= 20
     assert f"http://192.168.1.20:9123/voila/render/gallery.ipynb?token={token}" in (
         capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("app", course.app_notebooks(), ids=lambda p: p.stem)
+def test_every_app_has_a_committed_screenshot_shown_in_the_readme(app):
+    image = course.path(course.DOCS, "img", f"{app.stem}.png")
+    assert image.is_file(), f"run `make screenshots` to add {image.name}"
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"(docs/img/{app.stem}.png)" in course.path("README.md").read_text(), (
+        f"show docs/img/{app.stem}.png in the README's apps table")
+
+
+def test_gallery_links_every_app(voila_apps):
+    html = _get(voila_apps.url("gallery.ipynb"))
+    for app in course.app_notebooks():
+        if app.name != "gallery.ipynb":
+            assert f'href="{app.name}"' in html, f"the gallery does not link {app.name}"

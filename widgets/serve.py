@@ -102,6 +102,10 @@ def lab_command(port: int, token: str) -> list[str]:
         f"--LabApp.default_url=/lab/tree/{START_PAGE}",
         # keep build metadata out of a learner's file browser
         "--ContentsManager.hide_globs=['__pycache__', '*.pyc', '*.egg-info', '.DS_Store', '*~']",
+        # Voilà pages in this server would load MathJax 2 from cdnjs (the default when these
+        # settings are unset); unset, they use the MathJax 3 bundled with Voilà, as `make apps`
+        # does. JupyterLab bundles its own MathJax and ignores them.
+        "--ServerApp.tornado_settings={'mathjax_url': None, 'mathjax_config': None}",
         # Containers and CI machines often run as root; Jupyter refuses that unless told.
         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
     ]
