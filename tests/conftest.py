@@ -8,18 +8,11 @@ from pathlib import Path
 import pytest
 
 from widgets import course
-from widgets.check import find_chromium
+from widgets.check import CHROMIUM_ARGS, find_chromium
 from widgets.serve import VoilaServer
 
 ROOT = course.root()
 ARTIFACTS = ROOT / "test-results"
-
-#: Flags for Chromium on a machine with no display and a closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture(scope="session")

@@ -203,3 +203,46 @@ def test_gallery_links_every_app(voila_apps):
     for app in course.app_notebooks():
         if app.name != "gallery.ipynb":
             assert f'href="{app.name}"' in html, f"the gallery does not link {app.name}"
+
+
+def test_a_kernel_taken_from_the_pool_starts_its_idle_clock_then():
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from jupyter_server._tz import utcnow
+
+    from widgets.voila_pool import PreheatSafeKernelManager
+
+    class Done:  # a finished pool entry, as Voilà keeps them
+        def __init__(self, kernel_id):
+            self.kernel_id = kernel_id
+
+        def done(self):
+            return True
+
+        def cancelled(self):
+            return False
+
+        def exception(self):
+            return None
+
+        def result(self):
+            return {"kernel_id": self.kernel_id}
+
+    km = PreheatSafeKernelManager()
+    long_ago = utcnow() - timedelta(hours=1)
+    km._kernels = {k: SimpleNamespace(last_activity=long_ago) for k in ("a", "b")}
+    km._pools = {"app.ipynb": [Done("a")], "other.ipynb": [Done("b")]}
+    assert km.restart_idle_clock_of_taken_kernels() == set()
+    assert km._kernels["a"].last_activity == long_ago  # waiting: Voilà protects it
+
+    km._pools["app.ipynb"].pop(0)  # a viewer takes "a"
+    assert km.restart_idle_clock_of_taken_kernels() == {"a"}
+    assert utcnow() - km._kernels["a"].last_activity < timedelta(seconds=5)
+    assert km._kernels["b"].last_activity == long_ago
+    assert km.restart_idle_clock_of_taken_kernels() == set()  # only once
+
+
+def test_voila_json_uses_the_preheat_safe_kernel_manager(config):
+    assert (config["VoilaConfiguration"]["multi_kernel_manager_class"]
+            == "widgets.voila_pool.PreheatSafeKernelManager")
