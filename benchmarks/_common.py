@@ -28,7 +28,9 @@ from widgets.serve import VoilaServer
 
 # The browser helpers live with the tests; the benchmarks drive pages the same way.
 sys.path.insert(0, str(course.root()))
-from tests.voila_page import RESULTS, is_widget_app
+from tests.voila_page import CODE_MARKERS, ERROR_MARKERS, RESULTS, is_widget_app
+
+__all__ = ["CODE_MARKERS", "ERROR_MARKERS"]  # re-exported for the benchmarks
 
 MIB = 2**20
 RESULTS_DIR = course.path(".benchmarks")
