@@ -67,9 +67,10 @@ lint: $(TEST_STAMP)  ## ruff on code and notebooks, and notebook cleanliness
 	$(PY) -m ruff check .
 	$(PY) -m nbstripout --verify $$(git ls-files '*.ipynb')
 
-bench: $(TEST_STAMP)  ## run benchmarks/ (they print figures, assert nothing)
+bench: $(TEST_STAMP)  ## run benchmarks/ (they print figures, assert nothing), then write docs/sizing.md
 	$(PY) -m widgets.check --ensure-chromium
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+	$(PY) benchmarks/sizing.py
 
 screenshots: $(TEST_STAMP)  ## refresh docs/img/ from the browser tests' screenshots
 	$(PY) -m widgets.check --ensure-chromium
