@@ -41,6 +41,7 @@ FIGURES = {
                     "memory_mib": {"before": 300, "peak": 3000, "after_culling": 320},
                     "cpu_s_per_view": 1.0},
     "course": {"machine": MACHINE, "total_s": 20, "total_floor_s": 16, "ratio": 1.25,
+               "total_cpu_s": 6, "total_floor_cpu_s": 5, "cpu_ratio": 1.2,
                "jupyterlab": {"idle_mib": 120, "with_lesson_open_mib": 140},
                "notebooks": {
                    "lessons/00-x.ipynb": {"full": {"kernel_peak_mib": 200, "kernel_cpu_s": 2.0}},

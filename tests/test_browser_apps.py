@@ -130,6 +130,16 @@ def test_page_links_open_by_keyboard(page: Page, voila_apps, app):
     assert page.url.endswith(target)
 
 
+def test_index_page_lists_every_app_offline(watched, voila_apps):
+    """`make apps` serves an index at / : plain HTML, with its icons from the server."""
+    page, offsite, console = watched
+    page.goto(voila_apps.base + "/")
+    for app in APPS:
+        expect(page.locator(f"a[href*='/voila/render/{app.name}']")).to_be_visible()
+    page.wait_for_load_state("load")
+    assert offsite.urls == [] and console.errors == []
+
+
 # --------------------------------------------------------------------- app-specific tests
 def _number(page: Page, selector: str) -> int:
     return int(re.sub(r"[^\d]", "", page.locator(selector).first.inner_text()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import urllib.error
 import urllib.request
 from html import unescape
 from html.parser import HTMLParser
@@ -196,6 +197,13 @@ def test_every_app_has_a_committed_screenshot_shown_in_the_readme(app):
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"(docs/img/{app.stem}.png)" in course.path("README.md").read_text(), (
         f"show docs/img/{app.stem}.png in the README's apps table")
+
+
+def test_error_page_references_nothing_off_the_server(voila_apps):
+    with pytest.raises(urllib.error.HTTPError) as err:
+        _get(voila_apps.url("no-such-app.ipynb"))
+    assert err.value.code == 404
+    assert _external(err.value.read().decode("utf-8")) == []
 
 
 def test_gallery_links_every_app(voila_apps):
