@@ -1,10 +1,11 @@
 """Write docs/sizing.md from the figures the benchmarks saved in .benchmarks/.
 
-``make bench`` runs it after the benchmarks. It applies The Littlest JupyterHub's sizing rule
-(The Littlest JupyterHub documentation, "Estimate Memory / CPU / Disk needed"):
+``make bench`` runs it after the benchmarks. It applies The Littlest JupyterHub's memory
+rule (The Littlest JupyterHub documentation, "Estimate Memory / CPU / Disk needed"), and the
+same reasoning to cores:
 
     memory = concurrent users x peak memory per user + overhead
-    CPU    = concurrent users x CPU per user + 20%
+    cores  = concurrent users x cores per user + 20%
 
 to the measured per-user peaks, for learners in JupyterLab and executives in Voilà. Every
 assumption it adds is a named constant below, and is printed in the document.
@@ -30,7 +31,7 @@ CONCURRENCY = 1.0
 HEADROOM = 0.3
 #: TLJH: 128 MB for the hub and its services.
 HUB_OVERHEAD_MIB = 128
-#: TLJH: CPU overhead on top of the users' share.
+#: CPU for the hub and the system on top of the users' share.
 CPU_OVERHEAD = 0.2
 #: A learner has a lesson and an exercise notebook open, each with its kernel.
 KERNELS_PER_LEARNER = 2
@@ -136,11 +137,11 @@ def render(voila: dict, concurrency: dict, course_figures: dict) -> str:
         "",
         "## How it is computed",
         "",
-        "The Littlest JupyterHub's rule (The Littlest JupyterHub documentation, "
-        "\"Estimate Memory / CPU / Disk needed\"):",
+        "The Littlest JupyterHub's memory rule (The Littlest JupyterHub documentation, "
+        "\"Estimate Memory / CPU / Disk needed\"), and the same reasoning for cores:",
         "",
         "- memory = concurrent users × peak memory per user + overhead;",
-        "- cores = concurrent users × cores per user + 20%.",
+        "- cores = concurrent users × cores per user, plus 20% for the hub and the system.",
         "",
         f"- **Concurrent users:** {CONCURRENCY:.0%} of participants.",
         "  A workshop works together; the 40-60% that TLJH suggests is for a class spread "
