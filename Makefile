@@ -12,6 +12,8 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 PORT ?= 8888
 APPS_PORT ?= 8866
+# Loopback unless set; any other address gets a token (docs/serving.md).
+APPS_HOST ?= 127.0.0.1
 A ?=
 # Two workers by default: notebook and browser tests wait on kernels, not on the CPU.
 PYTEST_ARGS ?= -n 2
@@ -46,7 +48,7 @@ start: $(RUNTIME_STAMP)  ## set up .venv and serve JupyterLab on 127.0.0.1:$(POR
 	$(PY) -m widgets.serve lab --port $(PORT)
 
 apps: $(RUNTIME_STAMP)  ## serve the Voilà apps alone on 127.0.0.1:$(APPS_PORT), configured by voila.json
-	$(PY) -m widgets.serve apps --port $(APPS_PORT)
+	$(PY) -m widgets.serve apps --port $(APPS_PORT) --host $(APPS_HOST)
 
 check: $(RUNTIME_STAMP)  ## check the installation and print a fix for each problem
 	$(PY) -m widgets.check
@@ -65,9 +67,10 @@ lint: $(TEST_STAMP)  ## ruff on code and notebooks, and notebook cleanliness
 	$(PY) -m ruff check .
 	$(PY) -m nbstripout --verify $$(git ls-files '*.ipynb')
 
-bench: $(TEST_STAMP)  ## run benchmarks/ (they print figures, assert nothing)
+bench: $(TEST_STAMP)  ## run benchmarks/ (they print figures, assert nothing), then write docs/sizing.md
 	$(PY) -m widgets.check --ensure-chromium
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+	$(PY) benchmarks/sizing.py
 
 screenshots: $(TEST_STAMP)  ## refresh docs/img/ from the browser tests' screenshots
 	$(PY) -m widgets.check --ensure-chromium

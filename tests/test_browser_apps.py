@@ -1,29 +1,146 @@
-"""The apps in a real browser: headless Chromium clicks and reads what the page shows."""
+"""The apps in a real browser: headless Chromium clicks and reads what the page shows.
+
+The generic tests run for every notebook in ``apps/``, so a new app is covered the day it is
+dropped in. A notebook with code is a widget app (it ends in ``build_app()``); one with only
+Markdown (the gallery) is a page, checked for what a page can do.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
+from pathlib import Path
 
+import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.voila_page import assert_clean, open_app, set_text
+from tests.voila_page import (
+    Console,
+    Offsite,
+    assert_clean,
+    is_loopback_url,
+    is_widget_app,
+    open_app,
+    ready_selector,
+    set_text,
+    walk_inputs,
+)
 from widgets import course
 
 pytestmark = pytest.mark.browser
 
+APPS = course.app_notebooks()
+DESKTOP = {"width": 1280, "height": 800}
+TABLET = {"width": 768, "height": 1024}
 
-def _screenshot(page: Page, artifacts, name: str) -> None:
+
+def _screenshot(page: Page, artifacts: Path, name: str, *, docs: bool = False) -> None:
     shots = artifacts / "screenshots"
     shots.mkdir(exist_ok=True)
     path = shots / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("KIT_UPDATE_DOCS_IMG"):  # `make screenshots` refreshes the README images
+    if docs and os.environ.get("KIT_UPDATE_DOCS_IMG"):  # `make screenshots` refreshes docs/img
         shutil.copy(path, course.path(course.DOCS, "img", f"{name}.png"))
 
 
+@pytest.fixture
+def watched(page: Page):
+    """The page, with off-loopback requests blocked and recorded, and console errors kept."""
+    return page, Offsite(page), Console(page)
+
+
+# ------------------------------------------------------------------- every app in apps/
+@pytest.mark.parametrize("app", APPS, ids=lambda p: p.stem)
+def test_app_loads_offline_with_no_code_no_error_and_no_console_error(
+        watched, voila_apps, artifacts, app):
+    page, offsite, console = watched
+    page.set_viewport_size(DESKTOP)
+    open_app(page, voila_apps.url(app.name), ready=ready_selector(app))
+    if is_widget_app(app):
+        # inputs in a section the viewer has not opened (an accordion) may be hidden
+        expect(page.locator(".kit-app .kit-input:visible").first).to_be_visible()
+        expect(page.locator(".kit-app .kit-results").first).to_be_visible()
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(500)  # late requests (fonts, lazy chunks) and console messages
+    assert_clean(page)
+    assert offsite.urls == [], f"requests left loopback: {offsite.urls}"
+    assert console.errors == [], f"browser console errors: {console.errors}"
+    _screenshot(page, artifacts, app.stem, docs=True)
+
+
+@pytest.mark.parametrize("app", APPS, ids=lambda p: p.stem)
+def test_app_fits_a_tablet_without_horizontal_scrolling(watched, voila_apps, artifacts, app):
+    page, offsite, console = watched
+    page.set_viewport_size(TABLET)
+    open_app(page, voila_apps.url(app.name), ready=ready_selector(app))
+    frame = ".kit-app" if is_widget_app(app) else "#rendered_cells"
+    overflow = page.evaluate(
+        """(sel) => {
+             const frame = document.querySelector(sel);
+             const right = Math.max(...Array.from(frame.querySelectorAll('*'), el => {
+               const r = el.getBoundingClientRect();
+               return r.width > 0 ? r.right : 0;
+             }), frame.getBoundingClientRect().right);
+             return {page: document.documentElement.scrollWidth, right, width: innerWidth};
+           }""", frame)
+    assert overflow["page"] <= TABLET["width"], f"the page scrolls sideways: {overflow}"
+    assert overflow["right"] <= TABLET["width"], f"part of the app is off screen: {overflow}"
+    assert_clean(page)
+    assert offsite.urls == [] and console.errors == []
+    _screenshot(page, artifacts, f"{app.stem}-tablet")
+
+
+@pytest.mark.parametrize("app", [a for a in APPS if is_widget_app(a)], ids=lambda p: p.stem)
+def test_app_is_keyboard_operable(page: Page, voila_apps, app):
+    page.set_viewport_size(DESKTOP)
+    open_app(page, voila_apps.url(app.name), ready=ready_selector(app))
+    reached = walk_inputs(page)
+    # inputs inside a closed section are out of the tab order until it is opened
+    total = page.locator(".kit-app .kit-input:visible").count()
+    assert len(reached) == total, f"Tab reaches {len(reached)} of the {total} inputs"
+    changed = [r["changed"] for r in reached if "changed" in r]
+    assert changed, f"no input changed the result from the keyboard: {reached}"
+    if any(r["type"] == "text" for r in reached):
+        assert changed[0].endswith("+ Enter"), "typing in a field and pressing Enter must work"
+    assert_clean(page)
+
+
+def _links_to_apps(path: Path) -> bool:
+    cells = nbformat.read(path, as_version=4).cells
+    return any(re.search(r"\]\([^)]+\.ipynb\)", c.source) for c in cells
+               if c.cell_type == "markdown")
+
+
+@pytest.mark.parametrize("app", [a for a in APPS if not is_widget_app(a) and _links_to_apps(a)],
+                         ids=lambda p: p.stem)
+def test_page_links_open_by_keyboard(page: Page, voila_apps, app):
+    page.set_viewport_size(DESKTOP)
+    open_app(page, voila_apps.url(app.name), ready=ready_selector(app))
+    target = page.locator("#rendered_cells a[href$='.ipynb']").first.get_attribute("href")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.getAttribute('href')") == target:
+            break
+    else:
+        pytest.fail(f"Tab never reaches the link to {target}")
+    page.keyboard.press("Enter")
+    expect(page.locator(".kit-app .kit-input").first).to_be_visible(timeout=90_000)
+    assert page.url.endswith(target)
+
+
+def test_index_page_lists_every_app_offline(watched, voila_apps):
+    """`make apps` serves an index at / : plain HTML, with its icons from the server."""
+    page, offsite, console = watched
+    page.goto(voila_apps.base + "/")
+    for app in APPS:
+        expect(page.locator(f"a[href*='/voila/render/{app.name}']")).to_be_visible()
+    page.wait_for_load_state("load")
+    assert offsite.urls == [] and console.errors == []
+
+
+# --------------------------------------------------------------------- app-specific tests
 def _number(page: Page, selector: str) -> int:
     return int(re.sub(r"[^\d]", "", page.locator(selector).first.inner_text()))
 
@@ -48,8 +165,6 @@ def test_pilot_designer_responds_validates_and_downloads(page: Page, voila_apps,
     saved = artifacts / "pilot-plan.md"
     info.value.save_as(saved)
     assert "Contacts per arm | 250" in saved.read_text()
-    _screenshot(page, artifacts, "pilot-designer")
-
     page.get_by_role("tab", name="Small-pilot risk").click()
     expect(page.locator(".kit-sim-power")).to_have_text("31%")  # drawn when the tab opens
     page.get_by_text("After the pilot: evaluate a rate KPI and decide").click()
@@ -57,3 +172,23 @@ def test_pilot_designer_responds_validates_and_downloads(page: Page, voila_apps,
     set_text(page, "Escalations may rise by", "3")
     expect(page.locator(".kit-verdict")).to_have_text("GO")
     assert_clean(page)
+
+
+# --------------------------------------------------------------- the checks can fail
+def test_offsite_blocks_and_records_a_cdn_request(watched, voila_apps):
+    page, offsite, console = watched
+    page.goto(voila_apps.base + "/")
+    page.evaluate("""() => { const l = document.createElement('link'); l.rel = 'stylesheet';
+                             l.href = 'https://cdn.jsdelivr.net/npm/x/all.min.css';
+                             document.head.appendChild(l); }""")
+    page.wait_for_timeout(1000)
+    assert offsite.urls == ["https://cdn.jsdelivr.net/npm/x/all.min.css"]
+    assert console.errors, "a blocked stylesheet must show as a console error"
+
+
+def test_loopback_urls():
+    assert is_loopback_url("http://127.0.0.1:8866/voila/static/voila.js")
+    assert is_loopback_url("ws://[::1]:9000/api/kernels/x/channels")
+    assert is_loopback_url("data:font/woff2;base64,AAAA")
+    assert not is_loopback_url("https://cdn.jsdelivr.net/npm/@fortawesome/all.min.css")
+    assert not is_loopback_url("http://192.168.1.20:8866/")

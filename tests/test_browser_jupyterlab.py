@@ -13,6 +13,14 @@ import urllib.request
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.voila_page import (
+    Console,
+    Offsite,
+    assert_clean,
+    instructor_note_lines,
+    open_app,
+    ready_selector,
+)
 from widgets import course, serve
 
 pytestmark = pytest.mark.browser
@@ -31,8 +39,10 @@ def lab(tmp_path_factory):
         ".git", ".venv", "test-results", "autograded", "submitted", "feedback", "*.egg-info",
         "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"))
     log = home / "lab.log"
-    env = {**os.environ, "HOME": str(home), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           course.ROOT_ENV: str(root)}
+    # server_env: as `make start`, so the Voilà extension finds the kit's template
+    env = serve.server_env({**os.environ, "HOME": str(home),
+                            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+                            course.ROOT_ENV: str(root)})
     with open(log, "w") as out:
         proc = subprocess.Popen(serve.lab_command(port, token, root), cwd=root, stdout=out,
                                 stderr=subprocess.STDOUT, env=env)
@@ -58,6 +68,11 @@ def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
     expect(page.locator(".jp-RenderedMarkdown h1", has_text="course start page")).to_be_visible(
         timeout=60_000)
 
+    # When the machine is slow, JupyterLab may ask which kernel to start (its default
+    # already chosen): a learner presses Select, and so does the test, whenever it appears.
+    page.add_locator_handler(
+        page.locator(".jp-Dialog", has_text="Select Kernel"),
+        lambda dialog: dialog.get_by_role("button", name="Select", exact=True).click())
     page.goto(f"{base}/lab/tree/{LESSON}?token={token}")
     expect(page.locator(".jp-Notebook")).to_be_visible(timeout=60_000)
     # "Run All" before the kernel is up is silently dropped on a busy machine: wait for it.
@@ -76,3 +91,26 @@ def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
     expect(page.locator("[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(0)
     page.get_by_label("Industry", exact=True).select_option("retail")
     expect(result).to_have_text("153", timeout=30_000)
+
+
+@pytest.mark.parametrize("app", course.app_notebooks(), ids=lambda p: p.stem)
+def test_apps_render_inside_jupyterlab_offline(page: Page, lab, app):
+    """make start serves the apps too, under /voila/render/, with the same template."""
+    base, token = lab
+    offsite, console = Offsite(page), Console(page)
+    open_app(page, f"{base}/voila/render/{course.APPS}/{app.name}?token={token}",
+             ready=ready_selector(app))
+    page.wait_for_timeout(500)
+    assert_clean(page)
+    assert offsite.urls == [], f"requests left loopback: {offsite.urls}"
+    assert console.errors == [], f"browser console errors: {console.errors}"
+
+
+def test_lesson_in_voila_inside_jupyterlab_hides_instructor_notes(page: Page, lab):
+    base, token = lab
+    open_app(page, f"{base}/voila/render/{LESSON}?token={token}", ready=".jp-RenderedMarkdown")
+    expect(page.locator("h2", has_text="Key points")).to_be_visible(timeout=120_000)
+    text = page.locator("body").inner_text()
+    notes = instructor_note_lines(course.path(LESSON), course.INSTRUCTOR_TAG)
+    assert notes and not [line for line in notes if line in text]
+    assert_clean(page)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from pathlib import Path
 from urllib.parse import urlparse
 
+import nbformat
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 #: Text that must never reach a viewer.
 ERROR_MARKERS = re.compile(
@@ -14,22 +18,84 @@ ERROR_MARKERS = re.compile(
 #: Code that must never reach a viewer (sources are stripped).
 CODE_MARKERS = re.compile(r"\bbuild_app\(|^from widgets|^import |\bdef \w+\(", re.M)
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+def is_widget_app(path: Path) -> bool:
+    """A notebook with code is a widget app (it ends in ``build_app()``); else a page."""
+    return any(c.cell_type == "code" for c in nbformat.read(path, as_version=4).cells)
+
+
+def ready_selector(path: Path) -> str:
+    """What is visible once the page of ``path`` is usable."""
+    return ".kit-app .kit-input" if is_widget_app(path) else ".jp-RenderedMarkdown h1"
+
+
+def plain(markdown_line: str) -> str:
+    """The text a Markdown line renders to (list markers and emphasis dropped)."""
+    line = re.sub(r"^\s*(?:[-+>#]+|\d+\.)\s+", "", markdown_line)
+    line = re.sub(r"[*`]", "", line)
+    # underscores are emphasis only at a word's edge: `failure_surveys` keeps its own
+    return re.sub(r"(?<!\w)_|_(?!\w)", "", line).strip()
+
+
+def instructor_note_lines(path: Path, tag: str) -> list[str]:
+    """The rendered text of every line of the cells tagged ``tag`` in notebook ``path``."""
+    cells = nbformat.read(path, as_version=4).cells
+    return [line for c in cells if tag in c.metadata.get("tags", [])
+            for line in filter(None, map(plain, c.source.splitlines()))]
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for URLs that stay on this machine (and for data:, blob:, about: ones)."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("data", "blob", "about"):
+        return True
+    host = (parsed.hostname or "").strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Offsite:
-    """Records every request that leaves loopback."""
+    """Blocks, and records, every request that would leave loopback.
+
+    Strict: it watches the whole browser context (every page, frame and popup, and
+    WebSockets), and aborts the request, so on a machine with internet the page behaves as
+    it would in a room without it, and a missing asset shows up as a console error too.
+    """
 
     def __init__(self, page: Page):
         self.urls: list[str] = []
-        page.on("request", self._on_request)
+        page.context.route("**/*", self._route)
+        page.context.on("request", self._on_request)
+        page.on("websocket", lambda ws: self._on_url(ws.url))
+
+    def _on_url(self, url: str) -> None:
+        if not is_loopback_url(url) and url not in self.urls:
+            self.urls.append(url)
 
     def _on_request(self, request) -> None:
-        parsed = urlparse(request.url)
-        if parsed.scheme in ("data", "blob", "about"):
-            return
-        if parsed.hostname not in LOCAL_HOSTS:
-            self.urls.append(request.url)
+        self._on_url(request.url)
+
+    def _route(self, route) -> None:
+        if is_loopback_url(route.request.url):
+            route.continue_()
+        else:
+            self._on_url(route.request.url)
+            route.abort("internetdisconnected")
+
+
+class Console:
+    """Collects browser console errors, uncaught page errors and failed responses."""
+
+    def __init__(self, page: Page):
+        self.errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text[:500]))
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {str(e)[:500]}"))
+        page.on("response", lambda r: r.status >= 400 and self.errors.append(
+            f"HTTP {r.status} {r.url}"))
 
 
 def open_app(page: Page, url: str, *, ready: str = ".kit-app", timeout: float = 90_000) -> None:
@@ -63,3 +129,93 @@ def set_text(page: Page, label: str, value: str) -> None:
     box = page.get_by_label(label, exact=True)
     box.fill(value)
     box.press("Enter")
+
+
+# ------------------------------------------------------------------------------ keyboard
+#: The app input (a ``.kit-input`` box) holding the focused element, tagged with a stable id.
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  const box = el && el.closest('.kit-app .kit-input');
+  if (!box) return null;
+  if (!box.dataset.kitId) {
+    box.dataset.kitId = String(document.querySelectorAll('[data-kit-id]').length);
+  }
+  return {id: box.dataset.kitId, tag: el.tagName.toLowerCase(), type: el.type || '',
+          role: el.getAttribute('role') || '', value: el.value ?? '',
+          now: el.getAttribute('aria-valuenow'), max: el.getAttribute('aria-valuemax')};
+}"""
+RESULTS = ".kit-app .kit-results"
+# an app may nest tools (the pilot designer's sections), so watch every results panel
+_RESULTS_HTML = "s => Array.from(document.querySelectorAll(s), e => e.innerHTML).join('\\n')"
+
+
+def _number_candidates(text: str) -> list[str]:
+    """New entries near the current number, tried in order until the result changes."""
+    try:
+        x = float(re.sub(r"[,\s$%_]", "", text))
+    except ValueError:
+        return []
+    out = []
+    for y in (x * 1.1, x * 0.9, x + 1, x - 1):
+        shown = f"{y:.0f}" if float(x).is_integer() and abs(y) >= 10 else f"{y:.3g}"
+        if shown not in out and float(shown) != x:
+            out.append(shown)
+    return out
+
+
+def _result_changes(page: Page, before: str, timeout: float = 10_000) -> bool:
+    try:
+        page.wait_for_function(f"([sel, old]) => ({_RESULTS_HTML})(sel) !== old",
+                               arg=[RESULTS, before], timeout=timeout)
+        return True
+    except PlaywrightTimeoutError:
+        return False
+
+
+def _change_by_keyboard(page: Page, focused: dict) -> str | None:
+    """Change the focused input with the keyboard; return how, if the result changed."""
+    before = page.evaluate(f"sel => ({_RESULTS_HTML})(sel)", RESULTS)
+    if focused["tag"] == "input" and focused["type"] == "text":
+        for entry in _number_candidates(focused["value"]):
+            page.keyboard.press("ControlOrMeta+a")
+            page.keyboard.type(entry)
+            page.keyboard.press("Enter")
+            if _result_changes(page, before):
+                return f"typed {entry} + Enter"
+        return None
+    if focused["role"] == "slider":
+        key = "ArrowLeft" if focused["now"] == focused["max"] else "ArrowRight"
+    elif focused["tag"] == "select":
+        key = "ArrowDown"
+    elif focused["type"] == "checkbox":
+        key = "Space"
+    else:
+        return None
+    page.keyboard.press(key)
+    return key if _result_changes(page, before) else None
+
+
+def walk_inputs(page: Page, *, change: bool = True, limit: int = 120) -> list[dict]:
+    """Tab through the page from the top, as a keyboard user does.
+
+    Returns every app input reached, in tab order. With ``change``, each input reached is
+    changed with the keyboard until one changes the result; its entry gets ``changed`` (how).
+    """
+    total = page.locator(".kit-app .kit-input:visible").count()
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    reached: dict[str, dict] = {}
+    done = not change
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(_FOCUSED)
+        if not focused or focused["id"] in reached:
+            continue
+        reached[focused["id"]] = focused
+        if not done:
+            how = _change_by_keyboard(page, focused)
+            if how:
+                focused["changed"] = how
+                done = True
+        if len(reached) == total and done:
+            break
+    return list(reached.values())

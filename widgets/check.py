@@ -20,6 +20,13 @@ from dataclasses import dataclass
 DIST = "genai-traps"
 CHROMIUM_ENV = "CHROMIUM_PATH"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+#: Flags for Chromium on a machine with no display and a closed network (browser tests and
+#: benchmarks launch it the same way).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 
 @dataclass

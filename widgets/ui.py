@@ -293,6 +293,9 @@ class AppFrame(W.VBox):
         self.inputs = W.VBox(list(inputs), layout=W.Layout(flex="1 1 360px", min_width="320px",
                                                             margin="0 16px 8px 0"))
         self.results = W.VBox(list(results), layout=W.Layout(flex="2 1 480px", min_width="320px"))
+        # Stable hooks for the browser tests and benchmarks, whatever the tool puts inside.
+        self.inputs.add_class("kit-inputs")
+        self.results.add_class("kit-results")
         body = W.Box([self.inputs, self.results],
                      layout=W.Layout(display="flex", flex_flow="row wrap",
                                      align_items="flex-start", width="100%"))

@@ -1,0 +1,307 @@
+"""What the browser and server benchmarks share: the machine, processes, pages and results.
+
+Benchmarks print figures and assert nothing. Each also saves its figures as JSON in
+``.benchmarks/`` (not committed), from which ``sizing.py`` writes docs/sizing.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+import psutil
+
+from widgets import course
+from widgets.check import CHROMIUM_ARGS, find_chromium
+from widgets.serve import VoilaServer
+
+# The browser helpers live with the tests; the benchmarks drive pages the same way.
+sys.path.insert(0, str(course.root()))
+from tests.voila_page import CODE_MARKERS, ERROR_MARKERS, RESULTS, is_widget_app
+
+__all__ = ["CODE_MARKERS", "ERROR_MARKERS"]  # re-exported for the benchmarks
+
+MIB = 2**20
+RESULTS_DIR = course.path(".benchmarks")
+FIXTURES = course.path(course.BENCHMARKS, "fixtures")
+BASELINE = "minimal-slider.ipynb"  # the one-slider Voilà notebook every app is compared with
+
+
+# ------------------------------------------------------------------------------ machine
+def machine() -> dict:
+    """What the figures were measured on: enough to judge and to compare them."""
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for dist in ("voila", "jupyterlab", "ipywidgets", "ipykernel", "playwright"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "absent"
+    chromium = find_chromium()
+    if chromium:
+        out = subprocess.run([chromium, "--version"], capture_output=True, text=True, timeout=30)
+        versions["chromium"] = out.stdout.strip()
+    return {
+        "cpu": cpu or "unknown",
+        "logical_cores": psutil.cpu_count(logical=True),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "versions": versions,
+    }
+
+
+def print_machine(info: dict) -> None:
+    print(f"machine: {info['cpu']}, {info['logical_cores']} logical cores, "
+          f"{info['memory_gib']} GiB, {info['os']}, Python {info['python']}; "
+          f"load average at start {info['load_average_at_start']}")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
+
+
+def save(name: str, figures: dict) -> Path:
+    """Write ``figures`` (with the load average at the end) to .benchmarks/<name>.json."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    figures = {**figures, "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+               "measured_at": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(figures, indent=2))
+    print(f"figures saved to {path.relative_to(course.root())}")
+    return path
+
+
+# ---------------------------------------------------------------------------- statistics
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) by nearest rank; enough for tens of samples."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def summary(values: list[float]) -> dict:
+    return {"n": len(values), "min": min(values), "median": statistics.median(values),
+            "p90": pct(values, 0.9), "p95": pct(values, 0.95), "max": max(values)}
+
+
+# ----------------------------------------------------------------------------- processes
+def kernels(server_pid: int) -> list[psutil.Process]:
+    """The kernel processes a server started."""
+    try:
+        children = psutil.Process(server_pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    found = []
+    for child in children:
+        try:
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
+def rss_mib(proc: psutil.Process) -> float:
+    """Resident memory in MiB; 0 for a process that has gone (e.g. culled)."""
+    try:
+        return proc.memory_info().rss / MIB
+    except psutil.Error:
+        return 0.0
+
+
+def tree_rss_mib(pid: int) -> float:
+    """Resident memory of a process and all its children."""
+    try:
+        root = psutil.Process(pid)
+        return sum(rss_mib(p) for p in [root, *root.children(recursive=True)])
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def peak_rss_mib(proc: psutil.Process) -> float:
+    """Peak resident memory of a live process (Linux VmHWM), else its current RSS."""
+    try:
+        for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return rss_mib(proc)
+
+
+def cpu_seconds(proc: psutil.Process) -> float:
+    try:
+        t = proc.cpu_times()
+        return t.user + t.system
+    except psutil.Error:
+        return 0.0
+
+
+class Sampler:
+    """Samples the memory of a process tree in the background; keeps the peak."""
+
+    def __init__(self, pid: int, interval: float = 0.25):
+        self.pid, self.interval = pid, interval
+        self.peak_mib = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mib = max(self.peak_mib, tree_rss_mib(self.pid))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _cpu_percent(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            total += p.cpu_percent(interval=None)
+        except psutil.Error:  # culled meanwhile
+            continue
+    return total
+
+
+def wait_until_settled(server: VoilaServer, n_kernels: int, timeout: float = 300) -> float:
+    """Wait until the server has ``n_kernels`` kernels and they are idle; return seconds."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        ks = kernels(server.proc.pid)
+        if len(ks) >= n_kernels:
+            _cpu_percent(ks)  # starts the measurement interval
+            time.sleep(1.0)
+            if _cpu_percent(ks) < 5.0:
+                return time.monotonic() - start
+        else:
+            time.sleep(0.5)
+    print(f"  (kernels did not settle within {timeout}s)")
+    return time.monotonic() - start
+
+
+# -------------------------------------------------------------------------------- served
+@contextmanager
+def served_notebooks(*, extra: list[str] = (), with_baseline: bool = True):
+    """A Voilà server, configured like ``make apps``, on a copy of apps/ plus the baseline.
+
+    Yields ``(server, notebooks)``: notebook names in apps/ order, the baseline last.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="kit-bench-"))
+    names = []
+    for nb in course.app_notebooks():
+        shutil.copy(nb, folder / nb.name)
+        names.append(nb.name)
+    if with_baseline:
+        shutil.copy(FIXTURES / BASELINE, folder / BASELINE)
+        names.append(BASELINE)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    log = RESULTS_DIR / f"voila-{time.strftime('%H%M%S')}.log"  # kept, to read after a failure
+    server = VoilaServer(folder, extra=list(extra), log=log)
+    try:
+        server.wait(timeout=180)
+        yield server, names
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def is_app(name: str) -> bool:
+    """True for widget apps (and the baseline), False for Markdown pages (the gallery)."""
+    if name == BASELINE:
+        return True
+    return is_widget_app(course.path(course.APPS, name))
+
+
+# ---------------------------------------------------------------------------------- pages
+@contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    path = find_chromium()
+    if not path:
+        sys.exit("No Chromium found: run `make test` once (it installs Debian's chromium).")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+#: Installs, in the page, a timer from the next key press to the first change of the results.
+_ARM = """(sel) => {
+  const results = document.querySelector(sel);
+  const before = results.innerHTML;
+  window.__kitPressed = null;
+  window.__kitChanged = new Promise(resolve => {
+    const seen = new MutationObserver(() => {
+      if (results.innerHTML !== before) { seen.disconnect(); resolve(performance.now()); }
+    });
+    seen.observe(results, {subtree: true, childList: true, characterData: true, attributes: true});
+  });
+  document.addEventListener('keydown', () => { window.__kitPressed ??= performance.now(); },
+                            {capture: true, once: true});
+}"""
+_READ = "async () => (await window.__kitChanged) - window.__kitPressed"
+
+
+def first_input_change(page) -> tuple[str, str, str]:
+    """Focus the app's first input; return how to change it back and forth.
+
+    A number field alternates between its value and 10% more (select all, type, Enter); a
+    slider moves one step right, then back.
+    """
+    box = page.locator(".kit-app .kit-input").first
+    text = box.locator("input[type=text]")
+    if text.count():
+        text.focus()
+        value = text.input_value()
+        number = float(value.replace(",", "").rstrip("%").lstrip("$"))
+        other = f"{number * 1.1:.0f}" if number >= 10 else f"{number * 1.1:.3g}"
+        return ("text", other, value)
+    box.locator("[role=slider]").focus()
+    return ("slider", "ArrowRight", "ArrowLeft")
+
+
+def change_and_time(page, how: tuple[str, str, str], step: int, timeout: float = 30.0) -> float:
+    """Make one change from the keyboard; return ms from the committing key to the new result.
+
+    The clock runs in the page: from the key press (Enter for a field, the arrow for a
+    slider) to the first change of the results' HTML, which is when the person sees it.
+    """
+    kind, there, back = how
+    entry = there if step % 2 == 0 else back
+    if kind == "text":
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.type(entry)
+        page.evaluate(_ARM, RESULTS)
+        page.keyboard.press("Enter")
+    else:
+        page.evaluate(_ARM, RESULTS)
+        page.keyboard.press(entry)
+    return page.evaluate(f"() => Promise.race([({_READ})(), "
+                         f"new Promise((_, no) => setTimeout(() => no('timeout'), "
+                         f"{int(timeout * 1000)}))])")

@@ -1,0 +1,169 @@
+"""Voilà apps in a real browser: time to interactive, interaction latency and kernel memory.
+
+Every notebook in apps/ is measured against a one-slider Voilà notebook
+(benchmarks/fixtures/minimal-slider.ipynb) served by the same server in the same run, so the
+ratio says what the kit adds over the least Voilà can do.
+
+- Time to interactive: from navigation until the first input is visible and a change made
+  to it shows in the result (for a Markdown page: until its title is visible). Measured on a
+  server without preheated kernels (cold: the kernel starts and runs the notebook while the
+  viewer waits) and on one configured like ``make apps`` (preheated). Target: <= 1.15x the
+  baseline.
+- Interaction latency: from the key that commits a change (Enter, or an arrow on a slider)
+  until the result's HTML changes in the page. Target: median <= 250 ms.
+- Memory: resident memory of each viewer's kernel once the page is interactive (target
+  <= 160 MiB), and of the Voilà server.
+
+Usage: python benchmarks/bench_voila.py [--runs 5] [--changes 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import psutil
+from _common import (
+    BASELINE,
+    change_and_time,
+    chromium,
+    first_input_change,
+    is_app,
+    kernels,
+    machine,
+    pct,
+    peak_rss_mib,
+    print_machine,
+    rss_mib,
+    save,
+    served_notebooks,
+    summary,
+    wait_until_settled,
+)
+
+VIEWPORT = {"width": 1280, "height": 800}
+# Culling closed pages quickly keeps the number of kernels, and so the load, steady between runs.
+FAST_CULL = ["--MappingKernelManager.cull_idle_timeout=10",
+             "--MappingKernelManager.cull_interval=2"]
+COLD = ["--VoilaConfiguration.preheat_kernel=False", *FAST_CULL]
+PREHEATED = FAST_CULL  # pool size and everything else from voila.json
+
+
+def open_until_interactive(browser, url: str, name: str):
+    """Open ``url`` in a fresh browser context; return (seconds, context, page)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=60_000)
+    if is_app(name):
+        page.locator(".kit-app .kit-input").first.wait_for(state="visible", timeout=60_000)
+        change_and_time(page, first_input_change(page), 0, timeout=300)
+    else:
+        page.locator(".jp-RenderedMarkdown h1").first.wait_for(state="visible", timeout=60_000)
+    return time.perf_counter() - start, context, page
+
+
+def measure_tti(browser, server, names, runs: int, *, preheated: bool) -> dict:
+    times: dict[str, list[float]] = {n: [] for n in names}
+    memory: dict[str, list[dict]] = {n: [] for n in names}
+    for _ in range(runs):
+        for name in names:  # interleaved, so load changes hit every notebook alike
+            if preheated:
+                wait_until_settled(server, len(names))
+            before = {k.pid for k in kernels(server.proc.pid)}
+            seconds, context, _page = open_until_interactive(browser, server.url(name), name)
+            times[name].append(seconds)
+            if not preheated:  # the new kernel is this viewer's
+                for k in kernels(server.proc.pid):
+                    if k.pid not in before:
+                        memory[name].append({"rss_mib": rss_mib(k), "peak_mib": peak_rss_mib(k)})
+            context.close()
+    return {"times_s": times, "kernel_memory": memory}
+
+
+def measure_latency(browser, server, names, changes: int) -> dict[str, list[float]]:
+    out = {}
+    for name in [n for n in names if is_app(n)]:
+        wait_until_settled(server, len(names))
+        _s, context, page = open_until_interactive(browser, server.url(name), name)
+        how = first_input_change(page)
+        out[name] = [change_and_time(page, how, step) for step in range(changes)]
+        context.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5, help="page loads per notebook and mode")
+    parser.add_argument("--changes", type=int, default=30, help="changes timed per app")
+    args = parser.parse_args()
+    info = machine()
+    print_machine(info)
+    figures: dict = {"machine": info, "runs": args.runs, "changes": args.changes}
+
+    with chromium() as browser:
+        with served_notebooks(extra=COLD) as (server, names):
+            server_start = rss_mib_of(server)
+            cold = measure_tti(browser, server, names, args.runs, preheated=False)
+            figures["server_rss_mib"] = {"start": server_start, "after_cold": rss_mib_of(server)}
+        with served_notebooks(extra=PREHEATED) as (server, names):
+            wait_until_settled(server, len(names))
+            figures["preheated_idle_kernels_rss_mib"] = {
+                "pool": [rss_mib(k) for k in kernels(server.proc.pid)]}
+            warm = measure_tti(browser, server, names, args.runs, preheated=True)
+            latency = measure_latency(browser, server, names, args.changes)
+            figures["server_rss_mib"]["after_preheated"] = rss_mib_of(server)
+
+    base_cold = statistics.median(cold["times_s"][BASELINE])
+    base_warm = statistics.median(warm["times_s"][BASELINE])
+    print(f"\nTime to interactive, seconds: median of {args.runs} [min-max]; "
+          "ratio to the one-slider baseline (target <= 1.15x)")
+    print(f"{'notebook':<26}{'cold':>20}{'preheated':>20}{'ratio cold':>12}{'ratio warm':>12}")
+    per_app = {}
+    for name in names:
+        c, w = cold["times_s"][name], warm["times_s"][name]
+        row = {"cold": summary(c), "preheated": summary(w),
+               "ratio_cold": statistics.median(c) / base_cold,
+               "ratio_preheated": statistics.median(w) / base_warm}
+        per_app[name] = row
+        label = name if is_app(name) else f"{name} (page: visible)"
+        print(f"{label:<26}{_span(c):>20}{_span(w):>20}"
+              f"{row['ratio_cold']:>11.2f}x{row['ratio_preheated']:>11.2f}x")
+    figures["time_to_interactive"] = per_app
+
+    print(f"\nInteraction latency, ms from the committing key to the new result "
+          f"({args.changes} changes; target median <= 250 ms)")
+    figures["latency_ms"] = {}
+    for name, ms in latency.items():
+        figures["latency_ms"][name] = summary(ms)
+        print(f"{name:<26} median {statistics.median(ms):7.0f}   p95 {pct(ms, 0.95):7.0f}   "
+              f"max {max(ms):7.0f}")
+
+    print("\nMemory of one viewer's kernel once interactive, MiB (target <= 160 MiB RSS)")
+    figures["kernel_memory_mib"] = {}
+    for name, samples in cold["kernel_memory"].items():
+        if not samples:
+            continue
+        rss = statistics.median(s["rss_mib"] for s in samples)
+        peak = max(s["peak_mib"] for s in samples)
+        figures["kernel_memory_mib"][name] = {"rss_median": rss, "peak_max": peak}
+        print(f"{name:<26} RSS {rss:6.0f}   peak {peak:6.0f}")
+    pool = figures["preheated_idle_kernels_rss_mib"]["pool"]
+    srv = figures["server_rss_mib"]
+    print(f"\nVoilà server RSS, MiB: {srv['start']:.0f} at start, {srv['after_cold']:.0f} after "
+          f"the cold runs, {srv['after_preheated']:.0f} after the preheated runs")
+    print(f"preheated pool: {len(pool)} kernels holding {sum(pool):.0f} MiB while idle")
+    save("voila", figures)
+
+
+def rss_mib_of(server) -> float:
+    return rss_mib(psutil.Process(server.proc.pid))
+
+
+def _span(values: list[float]) -> str:
+    return f"{statistics.median(values):5.2f} [{min(values):.2f}-{max(values):.2f}]"
+
+
+if __name__ == "__main__":
+    main()

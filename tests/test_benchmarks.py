@@ -1,0 +1,103 @@
+"""The benchmark scripts stay runnable: their pure parts are tested here (not their timings).
+
+``make bench`` is run rarely and on a quiet machine; these tests make sure that, when it is,
+the floor it compares against and the sizing it writes are computed as documented.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import sys
+
+import nbformat
+import pytest
+
+from widgets import course
+
+sys.path.insert(0, str(course.path(course.BENCHMARKS)))
+common = importlib.import_module("_common")
+bench_course = importlib.import_module("bench_course")
+sizing = importlib.import_module("sizing")
+
+MACHINE = {"cpu": "Test CPU", "logical_cores": 8, "memory_gib": 32.0, "os": "Linux",
+           "python": "3.11", "load_average_at_start": [0.1, 0.1, 0.1],
+           "versions": {"voila": "0.5.13"}}
+FIGURES = {
+    "voila": {
+        "machine": MACHINE, "measured_at": "2026-01-01 00:00:00 UTC",
+        "kernel_memory_mib": {"gallery.ipynb": {"rss_median": 50, "peak_max": 50},
+                              "pilot-designer.ipynb": {"rss_median": 150, "peak_max": 160},
+                              "minimal-slider.ipynb": {"rss_median": 50, "peak_max": 50}},
+        "server_rss_mib": {"start": 80, "after_cold": 95, "after_preheated": 100},
+        "preheated_idle_kernels_rss_mib": {"pool": [50, 150, 50]},
+        "time_to_interactive": {"pilot-designer.ipynb": {
+            "cold": {"median": 2.5}, "preheated": {"median": 1.5},
+            "ratio_cold": 1.1, "ratio_preheated": 1.0}},
+        "latency_ms": {"pilot-designer.ipynb": {"median": 50, "p95": 60}},
+    },
+    "concurrency": {"machine": MACHINE, "viewers": 30, "rendered": 30,
+                    "load_s": {"median": 5, "p90": 8, "max": 9},
+                    "memory_mib": {"before": 300, "peak": 3000, "after_culling": 320},
+                    "cpu_s_per_view": 1.0},
+    "course": {"machine": MACHINE, "total_s": 20, "total_floor_s": 16, "ratio": 1.25,
+               "total_cpu_s": 6, "total_floor_cpu_s": 5, "cpu_ratio": 1.2,
+               "jupyterlab": {"idle_mib": 120, "with_lesson_open_mib": 140},
+               "notebooks": {
+                   "lessons/00-x.ipynb": {"full": {"kernel_peak_mib": 200, "kernel_cpu_s": 2.0}},
+                   "apps/pilot-designer.ipynb": {"full": {"kernel_peak_mib": 160,
+                                                          "kernel_cpu_s": 1.0}}}},
+}
+
+
+def test_floor_keeps_only_the_imports_in_order():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("import nothing"),
+                nbformat.v4.new_code_cell("%matplotlib inline\nimport pandas as pd\nx = 1"),
+                nbformat.v4.new_code_cell("from widgets import pilot\npilot.build_app()")]
+    floor = bench_course.floor_of(nb)
+    assert [c.source for c in floor.cells] == ["import pandas as pd\nfrom widgets import pilot"]
+    assert bench_course.floor_of(nbformat.v4.new_notebook()).cells[0].source == "pass"
+
+
+def test_quantiles_and_summary():
+    values = [float(v) for v in range(1, 101)]
+    assert common.pct(values, 0.5) == pytest.approx(50.5, abs=0.5)
+    assert common.pct(values, 0.95) == pytest.approx(95, abs=1)
+    s = common.summary([3.0, 1.0, 2.0])
+    assert (s["min"], s["median"], s["max"], s["n"]) == (1.0, 2.0, 3.0, 3)
+
+
+def test_sizing_applies_the_tljh_rule_to_the_measured_peaks():
+    learner = sizing.learners(FIGURES["course"])
+    # JupyterLab with a lesson + two kernels at the heaviest non-app notebook's peak
+    assert learner["per_user_mib"] == 140 + sizing.KERNELS_PER_LEARNER * 200
+    executive = sizing.executives(FIGURES["voila"], FIGURES["concurrency"])
+    assert executive["per_user_mib"] == 50 + sizing.APP_KERNELS_PER_EXECUTIVE * 160
+    assert executive["pool_mib"] == 200  # the baseline's kernel is not part of make apps' pool
+
+    text = sizing.render(FIGURES["voila"], FIGURES["concurrency"], FIGURES["course"])
+    rows = [line for line in text.splitlines() if line.startswith("| 10 |")
+            or line.startswith("| 30 |") or line.startswith("| 100 |")]
+    assert len(rows) == 3
+    mib_10 = 10 * learner["per_user_mib"] * (1 + sizing.HEADROOM) + sizing.HUB_OVERHEAD_MIB
+    assert f"| 10 | {sizing._gib(mib_10):g} GiB |" in text
+    assert "Test CPU, 8 logical cores, 32.0 GiB" in text
+
+
+def test_more_memory_per_user_means_a_bigger_server():
+    heavier = copy.deepcopy(FIGURES["course"])
+    heavier["notebooks"]["lessons/00-x.ipynb"]["full"]["kernel_peak_mib"] = 2000
+    light = sizing.table(sizing.learners(FIGURES["course"]),
+                         sizing.executives(FIGURES["voila"], FIGURES["concurrency"]))
+    heavy = sizing.table(sizing.learners(heavier),
+                         sizing.executives(FIGURES["voila"], FIGURES["concurrency"]))
+    assert light[-1] != heavy[-1]
+
+
+def test_committed_sizing_doc_is_generated_and_says_where_it_was_measured():
+    text = course.path(course.DOCS, "sizing.md").read_text()
+    assert "Generated by benchmarks/sizing.py" in text
+    assert "## Where this was measured" in text
+    for n in sizing.PARTICIPANTS:
+        assert f"| {n} |" in text
