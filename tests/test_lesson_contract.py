@@ -15,9 +15,6 @@ import pytest
 from tests import notebooks
 from widgets import course
 
-#: Lessons that carry slide metadata. Every lesson must (issue 7); lessons join this list as
-#: they are written to the contract, and it goes once all of 00-06 have landed.
-SLIDE_LESSONS = ("05-pilots-and-learning", "06-capstone-and-outlook")
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 
 
@@ -62,9 +59,8 @@ def test_every_objective_is_assessed_by_a_question(path):
     assert not missing, f"objectives no question assesses: {missing}"
 
 
-@pytest.mark.parametrize("stem", SLIDE_LESSONS)
-def test_every_cell_carries_its_slide_type(stem):
-    path = course.path(course.LESSONS, f"{stem}.ipynb")
+@pytest.mark.parametrize("path", notebooks.lessons(), ids=notebooks.rel)
+def test_every_cell_carries_its_slide_type(path):
     for i, cell in enumerate(_read(path).cells):
         kind = cell.metadata.get("slideshow", {}).get("slide_type")
         assert kind in SLIDE_TYPES, f"cell {i}: slide_type {kind!r}"
