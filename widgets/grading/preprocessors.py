@@ -115,7 +115,13 @@ class RecordingDeduplicateIds(DeduplicateIds):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self._issues = issues_of(resources)
-        return super().preprocess(nb, resources)
+        nb, resources = super().preprocess(nb, resources)
+        # DeduplicateIds leaves ``nbgrader: {}`` behind, which OverwriteCells'
+        # add_missing_task_cells cannot read (KeyError 'grade_id'): drop it instead.
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader") == {}:
+                del cell.metadata["nbgrader"]
+        return nb, resources
 
     def preprocess_cell(self, cell, resources, cell_index):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")

@@ -47,6 +47,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 import nbformat
+from nbformat.warnings import MissingIDFieldWarning
 from traitlets import Bool, Enum, Integer, Unicode
 from traitlets.config import Configurable
 
@@ -473,6 +474,8 @@ class Runner:
                 # nbgrader's gradebook API trips this SQLAlchemy 2 warning on every new
                 # submission; it is noise to an instructor.
                 warnings.filterwarnings("ignore", message=".*not in session.*")
+                # Learners' notebooks saved by older Jupyter have no cell ids; that is fine.
+                warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
                 return self._run(started)
         finally:
             os.umask(old_umask)

@@ -22,11 +22,13 @@ import signal
 import sys
 import time
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import psutil
+from nbformat.warnings import MissingIDFieldWarning
 
 from widgets.grading import isolation, sandbox
 from widgets.grading.kernels import MemoryWatch, SandboxKernelManager, kill_all
@@ -300,6 +302,8 @@ def main(conn, setup: Setup) -> None:
     # job clean-up finds and kills them.
     sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
     os.umask(0o077)
+    # Learners' notebooks saved by older Jupyter have no cell ids; that is fine.
+    warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
     logging.basicConfig(filename=str(Path(setup.run_dir) / "logs" / f"worker-{setup.index}.log"),
                         level=logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
