@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import psutil
 import zmq
@@ -26,6 +32,10 @@ class SandboxKernelManager(AsyncKernelManager):
 
     launcher_cmd = List(Unicode(), help="Sandbox launcher command, ending with the spec path")
     max_message_bytes = Integer(64 * 2**20, help="Largest message accepted from the kernel")
+    #: A pre-loaded template to fork the kernel from (None: start a new Python).
+    zygote = None
+    #: Where the forked kernel's output goes.
+    kernel_log = ""
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
@@ -37,6 +47,17 @@ class SandboxKernelManager(AsyncKernelManager):
         context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
         self._client_contexts = [*getattr(self, "_client_contexts", []), context]
         return super().client(context=context, **kwargs)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if self.zygote is None:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        # kernel_cmd is [launcher..., spec, "--", kernel argv...]: the template needs the last two.
+        split = kernel_cmd.index("--")
+        pid = self.zygote.spawn(kernel_cmd[split - 1], kernel_cmd[split + 1:], self.kernel_log)
+        prov = self.provisioner
+        prov.process = ForkedProcess(pid)
+        prov.pid = prov.pgid = pid
+        self._reconcile_connection_info(prov.connection_info)
 
     @property
     def launcher_pid(self) -> int | None:
@@ -55,12 +76,9 @@ class SandboxKernelManager(AsyncKernelManager):
             return []
 
     def memory_bytes(self) -> int:
-        """Resident memory of the whole kernel tree, in bytes."""
-        total = 0
-        for p in self.processes():
-            with contextlib.suppress(psutil.Error):
-                total += p.memory_info().rss
-        return total
+        """Memory of the whole kernel tree, in bytes (proportional set size where Linux has
+        it, so pages forked processes share are counted once, not once per process)."""
+        return sum(_pss(p) for p in self.processes())
 
     async def _async_kill_kernel(self, restart: bool = False) -> None:
         procs = self.processes()
@@ -73,6 +91,20 @@ class SandboxKernelManager(AsyncKernelManager):
         self._client_contexts = []
 
 
+def _pss(proc: psutil.Process) -> int:
+    try:
+        with open(f"/proc/{proc.pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return proc.memory_info().rss
+    except psutil.Error:
+        return 0
+
+
 def kill_all(procs: list[psutil.Process]) -> None:
     """SIGKILL every process in ``procs`` that is still alive (ignoring ones already gone)."""
     for p in procs:
@@ -81,7 +113,7 @@ def kill_all(procs: list[psutil.Process]) -> None:
 
 
 class MemoryWatch:
-    """Kill a kernel whose process tree uses more resident memory than ``limit_bytes``.
+    """Kill a kernel whose process tree uses more memory than ``limit_bytes``.
 
     The address-space limit stops one process; this catches a submission that spreads its
     memory over several processes.
@@ -110,3 +142,98 @@ class MemoryWatch:
     def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
+
+
+class ForkedProcess:
+    """Enough of ``subprocess.Popen`` for jupyter_client, for a kernel the template forked.
+
+    The template, not this process, is its parent (and reaps it), so liveness comes from
+    ``/proc``; the start time guards against a reused process id.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+        try:
+            self._created = psutil.Process(pid).create_time()
+        except psutil.Error:
+            self._created = None
+            self.returncode = -1
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                p = psutil.Process(self.pid)
+                if p.create_time() != self._created or p.status() == psutil.STATUS_ZOMBIE:
+                    self.returncode = -1
+            except psutil.Error:
+                self.returncode = -1
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("kernel", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ZygoteError(RuntimeError):
+    """The kernel template is not available (it did not start or it died)."""
+
+
+class Zygote:
+    """The worker's handle on its kernel template (:mod:`widgets.grading.zygote`)."""
+
+    def __init__(self, modules: list[str], *, cwd: Path, env: dict, log: Path):
+        self._log = open(log, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "widgets.grading.zygote", json.dumps(modules)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, cwd=cwd, env=env,
+            text=True, bufsize=1)
+        self.ready: dict | None = None
+
+    def _reply(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise ZygoteError(f"the kernel template exited (code {self.proc.poll()})")
+        return json.loads(line)
+
+    def spawn(self, spec: str, argv: list[str], log: str) -> int:
+        """Fork a sandboxed kernel; return its process id."""
+        if self.proc.poll() is not None:
+            raise ZygoteError(f"the kernel template exited (code {self.proc.returncode})")
+        if self.ready is None:
+            self.ready = self._reply()
+        try:
+            self.proc.stdin.write(json.dumps({"spec": spec, "argv": argv, "log": log}) + "\n")
+            self.proc.stdin.flush()
+        except OSError as err:
+            raise ZygoteError(f"the kernel template is gone: {err}") from None
+        reply = self._reply()
+        if "error" in reply:
+            raise ZygoteError(reply["error"])
+        return int(reply["pid"])
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()

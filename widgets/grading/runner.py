@@ -30,7 +30,9 @@ status "grader error"). Learners' scores never change the exit code.
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -81,6 +83,10 @@ class GradingRunner(Configurable):
     user_prefix = Unicode("genai-grader", help="Name prefix of the grading users").tag(
         config=True)
     feedback = Bool(True, help="Generate nbgrader feedback after grading").tag(config=True)
+    preload = Bool(True, help="Fork each kernel from a template that has already imported "
+                   "ipykernel and the modules the assignment's own code imports (each learner "
+                   "still gets a fresh process); False starts a new Python per kernel").tag(
+        config=True)
     submission_budget = Integer(0, help="Seconds a whole submission may take before its worker "
                                 "is replaced; 0 computes it from the cells and the timeout").tag(
         config=True)
@@ -198,6 +204,32 @@ class WorkerHandle:
             except subprocess.TimeoutExpired:
                 pass
         self.kill()
+
+
+def preload_modules(source_dir: Path) -> list[str]:
+    """Modules the instructor's notebooks import (each imported name too, when a module).
+
+    These are what a kernel template imports once; only the assignment's source is read, never
+    a submission, so no learner decides what the template runs.
+    """
+    found: dict[str, None] = {}
+    for path in sorted(Path(source_dir).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse("\n".join(ln for ln in cell.source.splitlines()
+                                           if not ln.lstrip().startswith(("%", "!"))))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(dict.fromkeys(a.name for a in node.names))
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found[node.module] = None
+                    found.update(dict.fromkeys(f"{node.module}.{a.name}" for a in node.names
+                                               if a.name != "*"))
+    return list(found)
 
 
 def _cpu_count() -> int:
@@ -540,7 +572,11 @@ class Runner:
                                                feedback=self.settings.feedback, say=self.note,
                                                timed=self.timed)
         report.seconds = time.monotonic() - started
-        report.timings = dict(self.timings)
+        report.timings = {k: round(v, 3) for k, v in self.timings.items()}
+        report.timings["total"] = round(report.seconds, 3)
+        timing_file = reporting.report_dir(self.root, self.assignment) / "timings.json"
+        timing_file.write_text(json.dumps(report.timings, indent=1))
+        report.files["timings"] = timing_file
         return report
 
     def _setup(self, index: int, iso: isolation.Isolation) -> Setup:
@@ -553,7 +589,9 @@ class Runner:
             isolation=iso.to_dict(), memory_bytes=self.settings.memory_mb * 2**20,
             tmp_mb=self.settings.tmp_mb, scratch_mb=self.settings.scratch_mb,
             max_message_bytes=self.settings.max_message_mb * 2**20, slots_per_worker=2,
-            secrets=isolation.secret_paths(self.root, isolation.kit_root()))
+            secrets=isolation.secret_paths(self.root, isolation.kit_root()),
+            preload=preload_modules(self.root / course.SOLUTIONS / self.assignment)
+            if self.settings.preload else None)
 
     def _progress_bar(self, total: int, done: int):
         if not self.progress:

@@ -182,8 +182,12 @@ def _exit_code(status: int) -> int:
     return os.WEXITSTATUS(status)
 
 
-def _become_kernel(spec: dict, cmd: list[str]) -> None:
-    """In the kernel process: limits, unprivileged user, then exec the kernel (never returns)."""
+def _become_kernel(spec: dict, cmd: list[str], start=None) -> None:
+    """In the kernel process: limits, unprivileged user, then exec the kernel (never returns).
+
+    With ``start`` (the pre-loaded template of :mod:`widgets.grading.zygote`), call it instead
+    of exec: the kernel then runs in this already-initialised process.
+    """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     uid, gid = spec.get("uid"), spec.get("gid")
@@ -199,15 +203,20 @@ def _become_kernel(spec: dict, cmd: list[str]) -> None:
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     os.umask(0o077)
     os.chdir(spec["cwd"])
+    if start is not None:
+        start(spec, cmd)
+        os._exit(0)
     os.execve(cmd[0], cmd, spec["env"])
 
 
-def _supervise(spec: dict, cmd: list[str], *, namespace_init: bool) -> None:
+def _supervise(spec: dict, cmd: list[str], *, namespace_init: bool, start=None) -> None:
     """Fork the kernel, reap orphans until it exits, clean up, exit with its status."""
     kernel = os.fork()
     if kernel == 0:
         try:
-            _become_kernel(spec, cmd)
+            _become_kernel(spec, cmd, start)
+        except SystemExit as done:  # the in-process kernel finished
+            os._exit(done.code if isinstance(done.code, int) else 0)
         except BaseException as err:  # the kernel never started: say why in the kernel log
             print(f"sandbox: could not start the kernel: {err}", file=sys.stderr, flush=True)
         os._exit(70)
@@ -233,8 +242,11 @@ def _supervise(spec: dict, cmd: list[str], *, namespace_init: bool) -> None:
     os._exit(_exit_code(status))
 
 
-def run(spec: dict, cmd: list[str]) -> None:
-    """Carry out ``spec`` and exec ``cmd`` as the sandboxed kernel (never returns)."""
+def run(spec: dict, cmd: list[str], start=None) -> None:
+    """Carry out ``spec`` and exec ``cmd`` as the sandboxed kernel (never returns).
+
+    ``start(spec, cmd)``, when given, runs the kernel in-process instead of exec.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel, not for us
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     # The grader runs with umask 077; the folders built for the new root must stay traversable.
@@ -244,7 +256,7 @@ def run(spec: dict, cmd: list[str]) -> None:
             os.chown(path, spec["uid"], spec["gid"])
     if not spec.get("namespaces"):
         prctl(PR_SET_CHILD_SUBREAPER, 1)
-        _supervise(spec, cmd, namespace_init=False)
+        _supervise(spec, cmd, namespace_init=False, start=start)
     unshare(NAMESPACES)
     build_root(spec["newroot"], spec["mounts"])
     init = os.fork()
@@ -258,7 +270,7 @@ def run(spec: dict, cmd: list[str]) -> None:
         except BaseException as err:
             print(f"sandbox: could not enter the sandbox: {err}", file=sys.stderr, flush=True)
             os._exit(71)
-        _supervise(spec, cmd, namespace_init=True)
+        _supervise(spec, cmd, namespace_init=True, start=start)
 
     def stop(signum, frame):
         os.kill(init, signal.SIGKILL)

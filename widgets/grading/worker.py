@@ -31,7 +31,13 @@ import psutil
 from nbformat.warnings import MissingIDFieldWarning
 
 from widgets.grading import isolation, sandbox
-from widgets.grading.kernels import MemoryWatch, SandboxKernelManager, kill_all
+from widgets.grading.kernels import (
+    MemoryWatch,
+    SandboxKernelManager,
+    Zygote,
+    ZygoteError,
+    kill_all,
+)
 from widgets.grading.preprocessors import SafeExecute, issues_of, sanitize_preprocessors
 from widgets.grading.results import Code, Issue
 
@@ -54,6 +60,7 @@ class Setup:
     max_message_bytes: int
     slots_per_worker: int
     secrets: list
+    preload: list | None = None  # modules for the kernel template; None: no template
 
 
 class NotebookUnusable(Exception):
@@ -89,6 +96,13 @@ class Worker:
         self.live: list[Prepared] = []
         self.queue: asyncio.Queue = asyncio.Queue()
         self.jobs_seen = 0
+        self.zygote: Zygote | None = None
+        if setup.preload is not None:
+            home = self.run / f"zygote-{setup.index}"
+            home.mkdir(mode=0o700, exist_ok=True)
+            self.zygote = Zygote(setup.preload, cwd=home, log=self.run / "logs" /
+                                 f"zygote-{setup.index}.log",
+                                 env=isolation.kernel_env(home=home, tmp=str(home), user=None))
 
     # ------------------------------------------------------------------ messaging
     def send(self, *msg) -> None:
@@ -208,10 +222,19 @@ class Worker:
             km.ip = str(job_dir / "k" / "kernel")
         km.connection_file = str(conn_file)
         prep.km = km  # before it starts: the stray-process sweep must know its launcher
-        prep.log_file = open(self.run / "logs" / f"kernel-{job['id']}-{index}.log", "ab")
-        await km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"],
-                              cwd=str(job_dir / "work"), stdout=prep.log_file,
-                              stderr=prep.log_file)
+        log_path = self.run / "logs" / f"kernel-{job['id']}-{index}.log"
+        prep.log_file = open(log_path, "ab")
+        if self.zygote is not None and self.zygote.proc.poll() is None:
+            km.zygote, km.kernel_log = self.zygote, str(log_path)
+        start = dict(extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                     cwd=str(job_dir / "work"), stdout=prep.log_file, stderr=prep.log_file)
+        try:
+            await km.start_kernel(**start)
+        except ZygoteError:
+            # No template any more: start a new Python for this and every later kernel.
+            log.warning("kernel template failed; starting kernels without it", exc_info=True)
+            self.zygote = km.zygote = None
+            await km.start_kernel(**start)
         self.send("kernel", job["id"], km.launcher_pid)
 
     async def cleanup(self, prep: Prepared) -> None:
@@ -237,6 +260,8 @@ class Worker:
     def _kill_strays(self) -> None:
         """Kill processes a kernel left behind that were re-parented to this worker."""
         active = {p.km.launcher_pid for p in self.live if p.km is not None}
+        if self.zygote is not None:
+            active.add(self.zygote.proc.pid)
         strays = [c for c in psutil.Process().children() if c.pid not in active]
         kill_all(strays)
         for child in strays:
@@ -307,9 +332,12 @@ def main(conn, setup: Setup) -> None:
     logging.basicConfig(filename=str(Path(setup.run_dir) / "logs" / f"worker-{setup.index}.log"),
                         level=logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    worker = Worker(conn, setup)
     try:
-        asyncio.run(Worker(conn, setup).serve())
+        asyncio.run(worker.serve())
     finally:
+        if worker.zygote is not None:
+            worker.zygote.close()
         conn.close()
 
 
