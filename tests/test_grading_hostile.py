@@ -39,9 +39,9 @@ _bomb()
 # Each process stays under the address-space cap; together they pass the memory cap.
 FORK_BOMB = """
 import os, time
-for _ in range(6):
+for _ in range(3):
     if os.fork() == 0:
-        block = b"x" * (300 * 2**20)
+        block = b"x" * (450 * 2**20)
         time.sleep(60)
         os._exit(0)
 time.sleep(60)

@@ -16,9 +16,7 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import psutil
 import zmq
@@ -198,12 +196,8 @@ class ZygoteError(RuntimeError):
 class Zygote:
     """The worker's handle on its kernel template (:mod:`widgets.grading.zygote`)."""
 
-    def __init__(self, modules: list[str], *, cwd: Path, env: dict, log: Path):
-        self._log = open(log, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "widgets.grading.zygote", json.dumps(modules)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, cwd=cwd, env=env,
-            text=True, bufsize=1)
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
         self.ready: dict | None = None
 
     def _reply(self) -> dict:
@@ -236,4 +230,3 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        self._log.close()

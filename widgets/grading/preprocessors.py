@@ -13,9 +13,9 @@ repair (so the report can say "test cell restored") and closes a few gaps:
   what a submission does: a cell that times out and cannot be interrupted, a kernel that dies or
   hits the memory limit, or a flood of output each become an :class:`~.results.Issue`, and the
   cells that could not run get an error output (so their tests score zero, never full marks).
-- :class:`Replay` is ``Execute``'s stand-in in the parent: it copies the outputs a worker
-  produced into the notebook nbgrader sanitised again, so nbgrader's ``SaveAutoGrades`` (the
-  single writer) grades exactly what ran.
+- :class:`Replay` is the parent's only sanitising step: it brings in the notebook a worker
+  sanitised and executed, and nbgrader's remaining autograde steps (``SaveAutoGrades`` among
+  them) grade exactly what ran, in the one process that writes the gradebook.
 """
 
 from __future__ import annotations
@@ -237,7 +237,12 @@ def sanitize_preprocessors() -> list[type]:
 
 
 class Replay(NbGraderPreprocessor):
-    """Stand-in for ``Execute`` in the parent: take the outputs a worker produced."""
+    """The parent's sanitising step: take the notebook a worker sanitised and executed.
+
+    The worker ran nbgrader's own sanitising steps (:func:`sanitize_preprocessors`) against a
+    snapshot of this gradebook and then executed the result, so running them again here would
+    only repeat the same work in the one process that writes the gradebook.
+    """
 
     executed_directory = Unicode(help="Folder holding <student>/<notebook>.ipynb as executed "
                                  "by a grading worker").tag(config=True)
@@ -245,29 +250,16 @@ class Replay(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         info = resources["nbgrader"]
         path = Path(self.executed_directory) / info["student"] / f"{info['notebook']}.ipynb"
-        done = nbformat.read(path, as_version=4)
-        same = len(done.cells) == len(nb.cells) and all(
-            a.cell_type == b.cell_type and a.source == b.source
-            for a, b in zip(nb.cells, done.cells, strict=True))
-        if not same:
-            raise RuntimeError(f"{path} does not match the sanitised submission: the worker and "
-                               "the gradebook disagree about the assignment's cells")
-        for cell, ran in zip(nb.cells, done.cells, strict=True):
-            if cell.cell_type == "code":
-                cell.outputs = ran.outputs
-                cell.execution_count = ran.execution_count
-        for key in ("language_info", "widgets"):
-            if key in done.metadata:
-                nb.metadata[key] = done.metadata[key]
-        return nb, resources
+        return nbformat.read(path, as_version=4), resources
 
 
 def autograde_preprocessors() -> list[type]:
-    """nbgrader's autograde steps in nbgrader's order, with ``Execute`` replaced by Replay."""
+    """nbgrader's autograde steps in nbgrader's order, without ``Execute`` (the worker ran
+    the notebook; :class:`Replay` brought its outputs in)."""
     from nbgrader.converters import Autograde
 
-    return [Replay if step is Execute else step
-            for step in Autograde.class_traits()["autograde_preprocessors"].default()]
+    return [step for step in Autograde.class_traits()["autograde_preprocessors"].default()
+            if step is not Execute]
 
 
 def _text_size(value) -> int:

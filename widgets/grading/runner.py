@@ -13,9 +13,10 @@ How a run goes (``docs/grading.md`` has the instructor's view):
    (:mod:`widgets.grading.worker`). Workers read private snapshots of the gradebook and never
    write it.
 4. **Single writer.** As each submission finishes, this process runs nbgrader's ``Autograde``
-   converter for it, with ``Execute`` replaced by :class:`~.preprocessors.Replay`: nbgrader
-   sanitises the submission again, takes the worker's outputs and saves the grades. Only this
-   process writes the gradebook, so parallel grading cannot corrupt it.
+   converter for it, with the sanitising steps replaced by :class:`~.preprocessors.Replay`
+   (which brings in the notebook the worker sanitised and ran) and without ``Execute``;
+   nbgrader's ``SaveAutoGrades`` then saves the grades. Only this process writes the gradebook,
+   so parallel grading cannot corrupt it.
 5. **Never hangs, never aborts.** Cells time out and are interrupted (or their kernel is
    killed); each submission also has an overall time budget after which its worker is killed
    and replaced; a crashed worker is replaced and its submission retried once. Whatever
@@ -55,7 +56,7 @@ from traitlets.config import Configurable
 
 from widgets import course
 from widgets.grading import intake, isolation, nbgrader_setup, sandbox
-from widgets.grading.preprocessors import autograde_preprocessors, sanitize_preprocessors
+from widgets.grading.preprocessors import Replay, autograde_preprocessors
 from widgets.grading.results import CellScore, Code, Issue, SubmissionResult
 from widgets.grading.worker import Setup
 
@@ -157,21 +158,24 @@ def check_notebook(path: Path, max_bytes: int) -> str | None:
 
 
 class WorkerHandle:
-    """The runner's end of one worker process (``python -m widgets.grading.worker``)."""
+    """The runner's end of one worker process (:mod:`widgets.grading.workerproc`)."""
 
-    def __init__(self, run_dir: Path, index: int):
+    def __init__(self, run_dir: Path, index: int, preload: list[str] | None):
         self.index = index
+        self.preload = preload
         self.setup: Setup | None = None
         ours, theirs = socket.socketpair()
         log = open(Path(run_dir) / "logs" / f"worker-{index}.out", "ab")
         # Own session: a Ctrl-C in the terminal reaches the runner, which stops the workers.
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "widgets.grading.worker", str(theirs.fileno())],
+            [sys.executable, "-m", "widgets.grading.workerproc", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True)
         log.close()
         theirs.close()
         self.conn = Connection(ours.detach())
+        # First message: start the kernel template now, while everything else gets ready.
+        self.send({"preload": preload, "run_dir": str(run_dir), "index": index})
         self.assigned: deque[int] = deque()
         self.running: int | None = None
         self.started = time.monotonic()
@@ -282,7 +286,10 @@ class Runner:
         self.say(text)
 
     def _api(self, **extra):
-        return nbgrader_setup.api(self.root, **self.overrides, **extra)
+        # The runner never uses nbgrader's exchange; pointing it at the run folder keeps
+        # nbgrader from complaining that the system-wide one is missing.
+        exchange = {"Exchange.root": str(self.run_dir / "exchange")} if self.run_dir else {}
+        return nbgrader_setup.api(self.root, **exchange, **self.overrides, **extra)
 
     def register_assignment(self) -> None:
         """Put the assignment's notebooks and source cells into the one gradebook."""
@@ -352,7 +359,7 @@ class Runner:
     def _writer_api(self):
         return self._api(**{
             "CourseDirectory.submitted_directory": str(self.run_dir / "staging"),
-            "Autograde.sanitize_preprocessors": sanitize_preprocessors(),
+            "Autograde.sanitize_preprocessors": [Replay],
             "Autograde.autograde_preprocessors": autograde_preprocessors(),
             "Replay.executed_directory": str(self.run_dir / "executed"),
         })
@@ -443,17 +450,19 @@ class Runner:
                         settle(job, issue, h.started)
                         continue
                 queue.appendleft(job)
-            fresh = WorkerHandle(Path(h.setup.run_dir), h.index)
+            fresh = WorkerHandle(Path(h.setup.run_dir), h.index, h.preload)
             fresh.configure(h.setup)
             return fresh
 
         while len(finished) < len(jobs):
-            for h in handles:
-                # Two jobs per worker: the next one's kernel starts while one runs.
-                while len(h.assigned) < 2 and queue:
-                    job = queue.popleft()
-                    h.send(("job", job.message()))
-                    h.assigned.append(job.id)
+            # Every worker gets one job before any gets a second; the second one's kernel
+            # starts while the first runs.
+            for depth in (1, 2):
+                for h in handles:
+                    if len(h.assigned) < depth and queue:
+                        job = queue.popleft()
+                        h.send(("job", job.message()))
+                        h.assigned.append(job.id)
             ready = wait([h.conn for h in handles], timeout=0.5)
             for i, h in enumerate(handles):
                 crashed = None
@@ -514,7 +523,8 @@ class Runner:
             self._cleanup()
 
     def _run(self, started: float) -> RunReport:
-        from widgets.grading import report as reporting
+        with self.timed("imports"):
+            from widgets.grading import report as reporting
 
         subs = intake.submissions(self.assignment, root=self.root, students=self.students)
         if not subs:
@@ -522,7 +532,10 @@ class Runner:
                               f"{self.root / intake.SUBMITTED} (expected "
                               f"submitted/<student>/{self.assignment}/*.ipynb)")
         # Workers import nbgrader and friends while the gradebook and the sandbox get ready.
-        workers = [WorkerHandle(self.run_dir, i) for i in range(min(self.workers, len(subs)))]
+        preload = preload_modules(self.root / course.SOLUTIONS / self.assignment) \
+            if self.settings.preload else None
+        workers = [WorkerHandle(self.run_dir, i, preload)
+                   for i in range(min(self.workers, len(subs)))]
         try:
             with self.timed("register"):
                 self.register_assignment()
@@ -561,10 +574,12 @@ class Runner:
                 if bar is not None:
                     bar.close()
         finally:
-            for handle in workers:
-                handle.stop()
+            with self.timed("stop"):
+                for handle in workers:
+                    handle.stop()
         results.sort(key=lambda r: r.student)
-        self.read_scores(results)
+        with self.timed("scores"):
+            self.read_scores(results)
         report = RunReport(self.assignment, results, iso, time.monotonic() - started,
                            len(workers), self.messages)
         with self.timed("reports"):
@@ -589,9 +604,7 @@ class Runner:
             isolation=iso.to_dict(), memory_bytes=self.settings.memory_mb * 2**20,
             tmp_mb=self.settings.tmp_mb, scratch_mb=self.settings.scratch_mb,
             max_message_bytes=self.settings.max_message_mb * 2**20, slots_per_worker=2,
-            secrets=isolation.secret_paths(self.root, isolation.kit_root()),
-            preload=preload_modules(self.root / course.SOLUTIONS / self.assignment)
-            if self.settings.preload else None)
+            secrets=isolation.secret_paths(self.root, isolation.kit_root()))
 
     def _progress_bar(self, total: int, done: int):
         if not self.progress:

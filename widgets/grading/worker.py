@@ -19,7 +19,6 @@ import logging
 import os
 import shutil
 import signal
-import sys
 import time
 import traceback
 import warnings
@@ -60,7 +59,6 @@ class Setup:
     max_message_bytes: int
     slots_per_worker: int
     secrets: list
-    preload: list | None = None  # modules for the kernel template; None: no template
 
 
 class NotebookUnusable(Exception):
@@ -83,7 +81,7 @@ class Prepared:
 
 
 class Worker:
-    def __init__(self, conn, setup: Setup):
+    def __init__(self, conn, setup: Setup, zygote=None):
         from widgets.grading import nbgrader_setup
 
         self.conn, self.setup = conn, setup
@@ -96,13 +94,7 @@ class Worker:
         self.live: list[Prepared] = []
         self.queue: asyncio.Queue = asyncio.Queue()
         self.jobs_seen = 0
-        self.zygote: Zygote | None = None
-        if setup.preload is not None:
-            home = self.run / f"zygote-{setup.index}"
-            home.mkdir(mode=0o700, exist_ok=True)
-            self.zygote = Zygote(setup.preload, cwd=home, log=self.run / "logs" /
-                                 f"zygote-{setup.index}.log",
-                                 env=isolation.kernel_env(home=home, tmp=str(home), user=None))
+        self.zygote: Zygote | None = Zygote(zygote) if zygote is not None else None
 
     # ------------------------------------------------------------------ messaging
     def send(self, *msg) -> None:
@@ -157,7 +149,8 @@ class Worker:
         return nb, resources
 
     def _job_dir(self, job: dict, index: int, user) -> tuple[Path, bool]:
-        job_dir = self.run / "jobs" / f"{job['id']}-{index}"
+        # The pid keeps the name unique when a replaced worker left an earlier attempt behind.
+        job_dir = self.run / "jobs" / f"{job['id']}-{index}-{os.getpid()}"
         job_dir.mkdir(mode=0o700)
         mounted = False
         if self.iso.namespaces and user:
@@ -317,8 +310,11 @@ class Worker:
         return ""
 
 
-def main(conn, setup: Setup) -> None:
-    """Serve jobs from the parent over ``conn`` until told to stop."""
+def main(conn, setup: Setup, zygote=None) -> None:
+    """Serve jobs from the parent over ``conn`` until told to stop.
+
+    ``zygote`` is the already started kernel template process (see :mod:`.workerproc`).
+    """
     # Ctrl-C goes to the parent, which stops the workers itself; if the parent dies, so do we
     # (and our kernels with us).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -332,19 +328,11 @@ def main(conn, setup: Setup) -> None:
     logging.basicConfig(filename=str(Path(setup.run_dir) / "logs" / f"worker-{setup.index}.log"),
                         level=logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    worker = Worker(conn, setup)
+    worker = Worker(conn, setup, zygote)
     try:
         asyncio.run(worker.serve())
     finally:
         if worker.zygote is not None:
             worker.zygote.close()
         conn.close()
-
-
-if __name__ == "__main__":
-    # Started by the runner as ``python -m widgets.grading.worker FD``: FD is our end of a
-    # socket pair; the first message is the Setup.
-    from multiprocessing.connection import Connection
-
-    _conn = Connection(int(sys.argv[1]))
-    main(_conn, Setup(**_conn.recv()))
+        logging.shutdown()

@@ -24,8 +24,10 @@ import importlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 from widgets.grading import sandbox
 
@@ -99,6 +101,20 @@ def preload(modules: list[str]) -> list[str]:
     return failed
 
 
+def start(modules: list[str], *, home: Path, log: Path) -> subprocess.Popen:
+    """Start a template process that pre-loads ``modules`` (its handle is
+    :class:`widgets.grading.kernels.Zygote`). Light on imports: workers call it first, so the
+    template loads while the worker itself is still importing."""
+    from widgets.grading.isolation import kernel_env
+
+    home.mkdir(mode=0o700, exist_ok=True)
+    with open(log, "ab") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "widgets.grading.zygote", json.dumps(modules)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=home,
+            env=kernel_env(home=home, tmp=str(home), user=None), text=True, bufsize=1)
+
+
 def serve(modules: list[str]) -> None:
     """Pre-load ``modules``, then fork a sandboxed kernel per request until stdin closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -127,3 +143,5 @@ def serve(modules: list[str]) -> None:
 
 if __name__ == "__main__":
     serve(json.loads(sys.argv[1]) if len(sys.argv) > 1 else [])
+    # Nothing to flush or save: skip tearing down the many pre-loaded modules.
+    os._exit(0)
