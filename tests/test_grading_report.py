@@ -58,3 +58,15 @@ def test_charts_state_their_conclusion_in_alt_text():
     html = report.score_chart(_results())
     assert 'alt="Histogram of 3 scores' in html and "median is 33 percent" in html
     assert "test_b 67 percent" in report.missed_chart(_results())
+
+
+def test_the_grading_docs_list_every_status_and_setting():
+    from widgets import course
+    from widgets.grading.runner import GradingRunner
+
+    text = course.path(course.DOCS, "grading.md").read_text()
+    missing = [c.value for c in Code if f"`{c.value}`" not in text]
+    assert missing == [], f"docs/grading.md does not explain the statuses {missing}"
+    settings = [name for name in GradingRunner.class_trait_names(config=True)
+                if name not in text]
+    assert settings == [], f"docs/grading.md does not explain the settings {settings}"
