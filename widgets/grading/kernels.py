@@ -125,7 +125,10 @@ class MemoryWatch:
 
     async def _watch(self) -> None:
         while True:
-            used = self.km.memory_bytes()
+            try:
+                used = self.km.memory_bytes()
+            except Exception:  # a process vanished mid-read: measure again next time
+                used = 0
             self.peak = max(self.peak, used)
             if used > self.limit:
                 self.exceeded = True
