@@ -62,15 +62,22 @@ def label(cell: NotebookNode, index: int) -> str:
 class RestoreCells(NbGraderPreprocessor):
     """Make every cell's nbgrader flags match the gradebook, recording each change."""
 
+    def _definitions(self, info: dict) -> tuple[set, dict, set, set]:
+        # A worker grades many submissions against one unchanging snapshot: look up once.
+        key = (info["db_url"], info["assignment"], info["notebook"])
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            with Gradebook(info["db_url"]) as gb:
+                source_nb = gb.find_notebook(info["notebook"], info["assignment"])
+                cache[key] = ({c.name for c in source_nb.source_cells},
+                              {c.name: c.max_score for c in source_nb.grade_cells},
+                              {c.name for c in source_nb.solution_cells},
+                              {c.name for c in source_nb.task_cells})
+        return cache[key]
+
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        info = resources["nbgrader"]
         issues = issues_of(resources)
-        with Gradebook(info["db_url"]) as gb:
-            source_nb = gb.find_notebook(info["notebook"], info["assignment"])
-            known = {c.name for c in source_nb.source_cells}
-            graded = {c.name: c.max_score for c in source_nb.grade_cells}
-            solution = {c.name for c in source_nb.solution_cells}
-            task = {c.name for c in source_nb.task_cells}
+        known, graded, solution, task = self._definitions(resources["nbgrader"])
         for index, cell in enumerate(nb.cells):
             meta = cell.metadata.get("nbgrader")
             if meta is None:
@@ -149,9 +156,12 @@ class RecordingOverwriteCells(OverwriteCells):
         path = Path(self.release_directory) / assignment / f"{notebook}.ipynb"
         if not self.release_directory or not path.is_file():
             return {}
-        nb = nbformat.read(path, as_version=4)
-        return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
-                if "grade_id" in c.metadata.get("nbgrader", {})}
+        cache = self.__dict__.setdefault("_release_cache", {})
+        if path not in cache:
+            nb = nbformat.read(path, as_version=4)
+            cache[path] = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
+                           if "grade_id" in c.metadata.get("nbgrader", {})}
+        return cache[path]
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self._issues = issues_of(resources)

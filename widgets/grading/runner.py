@@ -559,6 +559,9 @@ class Runner:
             api = self._writer_api()
 
             def on_done(job: Job, outcome: dict) -> None:
+                for step, seconds in outcome.get("phases", {}).items():
+                    key = f"workers: {step}"
+                    self.timings[key] = self.timings.get(key, 0.0) + seconds
                 with self.timed("write"):
                     result = self.write(api, job, outcome)
                 results.append(result)

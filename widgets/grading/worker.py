@@ -78,6 +78,7 @@ class Prepared:
     job_dir: Path | None = None
     mounted: bool = False
     log_file: object = None
+    phases: dict | None = None  # seconds per step, for the benchmark's "where time goes"
 
 
 class Worker:
@@ -175,17 +176,20 @@ class Worker:
     async def prepare(self, job: dict, index: int) -> Prepared:
         """Sanitise notebook ``index`` of ``job`` and start its kernel."""
         name, path = job["notebooks"][index]
+        t0 = time.monotonic()
         nb, resources = self._sanitise(job, name, path)
-        prep = Prepared(name, nb, resources)
+        prep = Prepared(name, nb, resources, phases={"sanitise": time.monotonic() - t0})
         self.live.append(prep)
         user = self.iso.user(job["slot"]) if self.iso.level is not isolation.Level.NONE \
             else None
+        t0 = time.monotonic()
         prep.job_dir, prep.mounted = self._job_dir(job, index, user)
         try:
             await self._start_kernel(job, index, nb, prep, user)
         except BaseException:
             await self.cleanup(prep)
             raise
+        prep.phases["kernel start"] = time.monotonic() - t0
         return prep
 
     async def _start_kernel(self, job, index, nb, prep: Prepared, user) -> None:
@@ -266,11 +270,17 @@ class Worker:
         issues: list[Issue] = []
         executed, zero = [], []
         error = None
+        phases: dict[str, float] = {}
         for index, (name, _path) in enumerate(job["notebooks"]):
             future = self.prepared.pop(job["id"], None) if index == 0 else None
             prep = None
             try:
+                t0 = time.monotonic()
                 prep = await (future if future is not None else self.prepare(job, index))
+                phases["waiting for the kernel"] = time.monotonic() - t0
+                for step, seconds in prep.phases.items():
+                    phases[step] = phases.get(step, 0.0) + seconds
+                t0 = time.monotonic()
                 watch = MemoryWatch(prep.km, self.setup.memory_bytes).start()
                 try:
                     executor = SafeExecute(config=self.cfg)
@@ -282,6 +292,7 @@ class Worker:
                 out = self.run / "executed" / job["student"] / f"{name}.ipynb"
                 out.parent.mkdir(parents=True, exist_ok=True)
                 nbformat.write(nb, out)
+                phases["execute"] = phases.get("execute", 0.0) + time.monotonic() - t0
                 issues += issues_of(resources)
                 executed.append(name)
             except NotebookUnusable as err:
@@ -298,9 +309,11 @@ class Worker:
                 if prep is not None:
                     if prep.resources is not None and name not in executed:
                         issues += [i for i in issues_of(prep.resources) if i not in issues]
+                    t0 = time.monotonic()
                     await self.cleanup(prep)
+                    phases["clean-up"] = phases.get("clean-up", 0.0) + time.monotonic() - t0
         return {"issues": [i.to_dict() for i in issues], "executed": executed, "zero": zero,
-                "seconds": time.monotonic() - started, "error": error}
+                "seconds": time.monotonic() - started, "error": error, "phases": phases}
 
     def _kernel_log_tail(self, job: dict, index: int) -> str:
         path = self.run / "logs" / f"kernel-{job['id']}-{index}.log"
