@@ -164,10 +164,11 @@ def ensure_users(prefix: str, count: int) -> list[tuple[str, int, int]]:
                 [useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent",
                  "--shell", "/usr/sbin/nologin", "--user-group", name],
                 capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                raise IsolationUnavailable(
-                    f"could not create the grading user {name}: {done.stderr.strip()}") from None
-            entry = pwd.getpwnam(name)
+            try:  # another grading run may have created it a moment ago
+                entry = pwd.getpwnam(name)
+            except KeyError:
+                raise IsolationUnavailable(f"could not create the grading user {name}: "
+                                           f"{done.stderr.strip()}") from None
         users.append((name, entry.pw_uid, entry.pw_gid))
     return users
 
