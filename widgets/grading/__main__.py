@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     except runner.RunnerError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2 if "No assignment" in str(err) or "No submissions" in str(err) else 1
+    except KeyboardInterrupt:
+        print("\ninterrupted: grades recorded so far are in the gradebook; run again to finish",
+              file=sys.stderr)
+        return 130
     counts = ", ".join(f"{n} {code}" for code, n in sorted(report.counts().items()))
     print(f"{len(report.results)} submissions in {report.seconds:.0f} s: {counts}")
     for kind, path in report.files.items():

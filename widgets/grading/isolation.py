@@ -233,7 +233,7 @@ def mounts_for(job_dir: Path, *, tmp_mb: int, secrets: list[str],
     mounts += [{"kind": "symlink", "path": f"/dev/{name}", "target": target} for name, target in
                (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                 ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"))]
-    mounts.append({"kind": "tmpfs", "path": "/dev/shm", "size_mb": 64, "mode": 0o1777})
+    mounts.append({"kind": "tmpfs", "path": "/dev/shm", "size_mb": 16, "mode": 0o1777})
     mounts.append({"kind": "rw", "path": str(job_dir)})
     return mounts
 

@@ -50,6 +50,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 import nbformat
+import psutil
 from nbformat.warnings import MissingIDFieldWarning
 from traitlets import Bool, Enum, Integer, Unicode
 from traitlets.config import Configurable
@@ -191,16 +192,22 @@ class WorkerHandle:
             self.conn.send(msg)
 
     def kill(self) -> None:
+        if self.proc.returncode is not None and self.conn.closed:
+            return
         with contextlib.suppress(OSError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
-        # Kernel launchers die with their worker (parent-death signal); make sure of it.
+        # Kernel launchers die with their worker (parent-death signal); make sure of it, but
+        # only for a process that is still one of ours (a pid can be reused).
         for pid in self.kernels:
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError, psutil.Error):
+                if "widgets.grading" in " ".join(psutil.Process(pid).cmdline()):
+                    os.killpg(pid, signal.SIGKILL)
         self.conn.close()
 
     def stop(self) -> None:
+        if self.conn.closed:
+            return
         if self.proc.poll() is None:
             self.send(("stop",))
             try:
@@ -576,6 +583,11 @@ class Runner:
             finally:
                 if bar is not None:
                     bar.close()
+        except BaseException:
+            # Interrupted (Ctrl-C) or failed: no waiting for workers to finish politely.
+            for handle in workers:
+                handle.kill()
+            raise
         finally:
             with self.timed("stop"):
                 for handle in workers:
@@ -597,6 +609,13 @@ class Runner:
         report.files["timings"] = timing_file
         return report
 
+    def _exchange_root(self) -> str:
+        """nbgrader's exchange (other learners' handed-in files), hidden from kernels too."""
+        from nbgrader.exchange.default.exchange import Exchange
+
+        configured = self.cfg.Exchange.get("root") if "Exchange" in self.cfg else None
+        return str(configured or Exchange.class_traits()["root"].default())
+
     def _setup(self, index: int, iso: isolation.Isolation) -> Setup:
         snapshot = self.run_dir / f"gradebook-{index}.db"
         if not snapshot.exists():
@@ -607,7 +626,8 @@ class Runner:
             isolation=iso.to_dict(), memory_bytes=self.settings.memory_mb * 2**20,
             tmp_mb=self.settings.tmp_mb, scratch_mb=self.settings.scratch_mb,
             max_message_bytes=self.settings.max_message_mb * 2**20, slots_per_worker=2,
-            secrets=isolation.secret_paths(self.root, isolation.kit_root()))
+            secrets=[*isolation.secret_paths(self.root, isolation.kit_root()),
+                     self._exchange_root()])
 
     def _progress_bar(self, total: int, done: int):
         if not self.progress:

@@ -276,7 +276,16 @@ class Worker:
             prep = None
             try:
                 t0 = time.monotonic()
-                prep = await (future if future is not None else self.prepare(job, index))
+                try:
+                    prep = await (future if future is not None else self.prepare(job, index))
+                except (NotebookUnusable, ZygoteError):
+                    raise
+                except Exception:
+                    # A kernel that does not start is the machine's problem (an overloaded
+                    # host, a full disk), not the learner's: one more try before giving up.
+                    log.warning("kernel start failed for job %s; retrying", job["id"],
+                                exc_info=True)
+                    prep = await self.prepare(job, index)
                 phases["waiting for the kernel"] = time.monotonic() - t0
                 for step, seconds in prep.phases.items():
                     phases[step] = phases.get(step, 0.0) + seconds
