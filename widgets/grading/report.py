@@ -16,6 +16,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from matplotlib.ticker import MaxNLocator
+
 from widgets import style
 from widgets.grading.results import Code, SubmissionResult
 
@@ -79,6 +81,11 @@ def score_chart(results: list[SubmissionResult]) -> str:
     sns.histplot(x=shares, bins=list(range(0, 101, 10)), ax=ax, color=style.HIGHLIGHT,
                  edgecolor="white")
     ax.axvline(median, color=style.BAD, linewidth=2)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.25)  # headroom for the median's label
+    ax.text(median, 0.97, f" median {median:.0f}%", color=style.BAD, ha="left", va="top",
+            transform=ax.get_xaxis_transform(),
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(0, 100)
     ax.set_xlabel("Score (% of the maximum)")
     ax.set_ylabel("Submissions")
@@ -105,7 +112,7 @@ def missed_chart(results: list[SubmissionResult], top: int = 12) -> str:
     import seaborn as sns
 
     rows = missed_items(results)[:top]
-    fig, ax = style.new_figure(height=max(2.4, 0.45 * len(rows) + 1.2))
+    fig, ax = style.new_figure(width=7.5, height=max(2.4, 0.45 * len(rows) + 1.2))
     if not rows:
         ax.set_title("No graded items yet")
         ax.set_axis_off()
@@ -117,7 +124,10 @@ def missed_chart(results: list[SubmissionResult], top: int = 12) -> str:
     ax.set_xlim(0, 100)
     ax.set_xlabel("Learners who lost points (%)")
     ax.set_ylabel("")
-    ax.set_title(f"Most missed: {names[0]} ({shares[0]:.0f}% lost points)")
+    # Long item names push the axes right; a figure-level title keeps the conclusion readable.
+    fig.suptitle(f"Most missed: {names[0]} ({shares[0]:.0f}% lost points)", x=0.01,
+                 ha="left", fontsize=style.RC["axes.titlesize"],
+                 fontweight=style.RC["axes.titleweight"])
     alt = "Share of learners who lost points, by item: " + "; ".join(
         f"{n} {s:.0f} percent" for n, s in zip(names, shares, strict=True)) + "."
     return style.figure_html(fig, alt)

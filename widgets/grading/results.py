@@ -25,11 +25,12 @@ class Code(str, Enum):
     ANSWER_DELETED = "answer_deleted"
     OUTPUT_TRUNCATED = "output_truncated"
     CELL_ERROR = "cell_error"  # a note only: an error in the learner's own code is graded as is
+    NOTE = "note"  # a note only: for example a renamed notebook that was graded anyway
     GRADED = "graded"
 
 
 #: Issue codes that never become the status: the submission is still simply "graded".
-NOTES_ONLY = frozenset({Code.CELL_ERROR})
+NOTES_ONLY = frozenset({Code.CELL_ERROR, Code.NOTE})
 
 _HEADLINE = {
     Code.UNREADABLE: "unreadable notebook",

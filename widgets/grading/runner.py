@@ -332,7 +332,7 @@ class Runner:
             files = list(sub.notebooks)
             if len(self.notebook_names) == 1 and len(files) == 1 and \
                     files[0].stem != self.notebook_names[0]:
-                issues.append(Issue(Code.CELL_ERROR, "", f"graded {files[0].name} as "
+                issues.append(Issue(Code.NOTE, "", f"graded {files[0].name} as "
                                     f"{self.notebook_names[0]}.ipynb"))
                 renamed = {self.notebook_names[0]: files[0]}
             else:

@@ -71,6 +71,8 @@ class NotebookUnusable(Exception):
 
 @dataclass
 class Prepared:
+    """One notebook made ready to run: sanitised, with its scratch folder and started kernel."""
+
     name: str
     nb: nbformat.NotebookNode
     resources: dict
@@ -82,6 +84,8 @@ class Prepared:
 
 
 class Worker:
+    """Runs jobs one after the other, preparing the next while the current one executes."""
+
     def __init__(self, conn, setup: Setup, zygote=None):
         from widgets.grading import nbgrader_setup
 
