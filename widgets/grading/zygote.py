@@ -26,6 +26,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -93,7 +94,11 @@ def _spawn(request: dict, live: set[int]) -> int:
 def preload(modules: list[str]) -> list[str]:
     """Import ``modules`` (ignoring ones that fail); return the ones that failed."""
     failed = []
-    for name in ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", *modules]:
+    # What every kernel's start-up imports anyway (ipykernel loads its debugger, debugpy);
+    # none of these starts a thread, so forking stays safe.
+    base = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
+            "ipykernel.debugger", "IPython", "debugpy", "sqlite3", "psutil"]
+    for name in [*base, *modules]:
         try:
             importlib.import_module(name)
         except Exception:
@@ -125,8 +130,8 @@ def serve(modules: list[str]) -> None:
     failed = preload(modules)
     live: set[int] = set()
     out = sys.stdout
-    out.write(json.dumps({"ready": round(time.monotonic() - started, 3), "failed": failed})
-              + "\n")
+    out.write(json.dumps({"ready": round(time.monotonic() - started, 3), "failed": failed,
+                          "threads": threading.active_count()}) + "\n")
     out.flush()
     for line in sys.stdin:
         _reap(live)
