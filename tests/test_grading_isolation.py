@@ -48,7 +48,10 @@ _found = {{
     "write victim": _try(lambda: open(_victim, "w").write("{{}}")),
     "worker snapshots": _try(lambda: glob.glob("/tmp/gt-grade-*/gradebook-*.db")[0]),
     "network": _try(lambda: socket.create_connection(("127.0.0.1", {port}), timeout=2)),
+    "template pipe": _try(lambda: os.read(0, 64) or (_ for _ in ()).throw(EOFError())),
 }}
+import random, numpy
+_rng = [random.random(), float(numpy.random.random())]
 import statsmodels
 statsmodels.PLANTED = True
 open("/tmp/planted", "w").write("x")
@@ -58,10 +61,12 @@ if os.fork() == 0:
     os.setsid()
     os.execvp("sleep", ["sleep", "{mark}"])
 print("ATTACK=" + json.dumps(_found))
+print("RNG=" + json.dumps(_rng))
 '''
 
 SNOOP = '''
-import json, os, statsmodels
+import json, os, random, numpy, statsmodels
+print("RNG=" + json.dumps([random.random(), float(numpy.random.random())]))
 print("SNOOP=" + json.dumps({
     "planted module": hasattr(statsmodels, "PLANTED"),
     "planted tmp": os.path.exists("/tmp/planted"),
@@ -156,6 +161,9 @@ def test_nothing_carries_over_to_the_next_learner(attacked):
     seen = _json(k, "snoop", "SNOOP=")
     assert not any(seen.values()), seen
     assert by_student(report)["snoop"].code is Code.GRADED
+    # Kernels forked from one template still draw their own random numbers.
+    first, second = _json(k, "attacker", "RNG="), _json(k, "snoop", "RNG=")
+    assert first[0] != second[0] and first[1] != second[1]
 
 
 def test_no_process_outlives_the_grading(attacked):
