@@ -53,9 +53,13 @@ def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
 
     page.goto(f"{base}/lab/tree/{LESSON}?token={token}")
     expect(page.locator(".jp-Notebook")).to_be_visible(timeout=60_000)
+    # "Run All" before the kernel is up is silently dropped on a busy machine: wait for it.
+    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    expect(idle).to_be_visible(timeout=120_000)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_text("Run All Cells", exact=True).click()
     result = page.locator(".kit-n-per-arm").first
-    expect(result).to_have_text("1,094", timeout=120_000)
+    expect(result).to_have_text("1,094", timeout=180_000)
+    expect(page.locator("[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(0)
     set_text(page, "Target rate", "85")
     expect(result).to_have_text("250", timeout=30_000)
