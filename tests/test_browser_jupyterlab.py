@@ -51,6 +51,11 @@ def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
     expect(page.locator(".jp-RenderedMarkdown h1", has_text="course start page")).to_be_visible(
         timeout=60_000)
 
+    # When the machine is slow, JupyterLab may ask which kernel to start (its default
+    # already chosen): a learner presses Select, and so does the test, whenever it appears.
+    page.add_locator_handler(
+        page.locator(".jp-Dialog", has_text="Select Kernel"),
+        lambda dialog: dialog.get_by_role("button", name="Select", exact=True).click())
     page.goto(f"{base}/lab/tree/{LESSON}?token={token}")
     expect(page.locator(".jp-Notebook")).to_be_visible(timeout=60_000)
     # "Run All" before the kernel is up is silently dropped on a busy machine: wait for it.
