@@ -61,15 +61,33 @@ class Class:
 
     @property
     def max_auto(self) -> float:
+        """Points of all autograded tests (what a perfect submission scores before manual
+        grading)."""
         return sum(float(c.metadata["nbgrader"]["points"]) for c in self.solution.cells
                    if demo.is_test(c))
 
-    def with_answer(self, nb: NotebookNode, prefix: str, code: str, *,
-                    append: bool = True) -> NotebookNode:
-        """Add ``code`` after (or instead of) the answer of the first ``prefix`` answer cell."""
+    @property
+    def max_total(self) -> float:
+        """Points of every graded cell and task, written answers included (nbgrader's max)."""
+        return sum(float(c.metadata["nbgrader"]["points"]) for c in self.solution.cells
+                   if c.metadata.get("nbgrader", {}).get("grade")
+                   or c.metadata.get("nbgrader", {}).get("task"))
+
+    def points_before(self, grade_id: str) -> float:
+        """Points of the tests placed before cell ``grade_id`` (they ran before it)."""
+        total = 0.0
+        for c in self.solution.cells:
+            if demo.grade_id(c) == grade_id:
+                return total
+            if demo.is_test(c):
+                total += float(c.metadata["nbgrader"]["points"])
+        raise KeyError(grade_id)
+
+    def with_answer(self, nb: NotebookNode, prefix: str, code: str) -> NotebookNode:
+        """Add ``code`` at the end of the first ``prefix`` answer cell (after the answer)."""
         cell = next(c for c in nb.cells if demo.is_answer(c)
                     and demo.grade_id(c).startswith(prefix) and c.cell_type == "code")
-        cell.source = (cell.source + "\n" + code) if append else code
+        cell.source = cell.source + "\n" + code
         return nb
 
     def answer_id(self, prefix: str) -> str:

@@ -17,15 +17,15 @@ pytestmark = pytest.mark.grading
 
 A, B = demo.TRACK_A, demo.TRACK_B
 
-LOOP = "def contacts_needed(p_baseline, p_target):\n    while True:\n        pass\n"
+# Each is added at the end of the first Track B answer cell, after the learner's answer.
+LOOP = "while True:\n    pass\n"
 STUBBORN = """import time
-def contacts_needed(p_baseline, p_target):
-    while True:
-        try:
-            while True:
-                time.sleep(0.01)
-        except KeyboardInterrupt:
-            pass
+while True:
+    try:
+        while True:
+            time.sleep(0.01)
+    except KeyboardInterrupt:
+        pass
 """
 DIE = "import os\nos._exit(1)\n"
 # Fills memory in a function, so the memory is freed again after the MemoryError.
@@ -56,8 +56,8 @@ def batch(tmp_path_factory):
     full = k.full
     cases = {
         "solution": full(),
-        "infinite-loop": k.with_answer(full(), B, LOOP, append=False),
-        "ignores-interrupt": k.with_answer(full(), B, STUBBORN, append=False),
+        "infinite-loop": k.with_answer(full(), B, LOOP),
+        "ignores-interrupt": k.with_answer(full(), B, STUBBORN),
         "kernel-death": k.with_answer(full(), B, DIE),
         "memory-bomb": k.with_answer(full(), B, BOMB),
         "fork-bomb": k.with_answer(full(), B, FORK_BOMB),
@@ -76,9 +76,10 @@ def batch(tmp_path_factory):
     edited = next(c for c in cases["edited-test"].cells
                   if demo.is_test(c) and demo.grade_id(c).startswith(B))
     edited.source = '"""Track B: looks fine to me."""\nassert True'
-    answer = k.answer_id(A)
+    # A learner who deletes every Track A answer cell.
     deleted = cases["deleted-answer"]
-    deleted.cells = [c for c in deleted.cells if demo.grade_id(c) != answer]
+    deleted.cells = [c for c in deleted.cells
+                     if not (demo.is_answer(c) and demo.grade_id(c).startswith(A))]
     for student, nb in cases.items():
         k.submit(student, nb)
     report = k.grade(**{"Execute.timeout": 6})
@@ -102,28 +103,30 @@ def _expect(batch, student, code, score, cell=None):
     r = results[student]
     assert r.code is code, (student, r.status, r.notes)
     assert r.score == score, (student, r.score, r.notes)
-    assert r.max_score == k.max_auto
+    assert r.max_score == k.max_total
     if cell is not None:
         assert cell in r.status, r.status
 
 
-def test_infinite_loop_is_interrupted_and_only_its_test_is_lost(batch):
+def test_infinite_loop_is_interrupted_and_grading_goes_on(batch):
     k = batch[0]
-    _expect(batch, "infinite-loop", Code.TIMED_OUT, k.points(A), k.test_ids(B)[0])
-    # The interrupt worked, so the cells after it still ran (the self-check cell did).
+    # The interrupt stops the loop after the answer was defined: every test still runs.
+    _expect(batch, "infinite-loop", Code.TIMED_OUT, k.max_auto, k.answer_id(B))
     assert "NotRun" not in str(k.autograded("infinite-loop").cells[-1].get("outputs"))
 
 
 def test_loop_that_catches_interrupts_is_stopped_and_later_cells_do_not_count(batch):
     k = batch[0]
-    _expect(batch, "ignores-interrupt", Code.TIMED_OUT, k.points(A), k.test_ids(B)[0])
+    where = k.answer_id(B)
+    _expect(batch, "ignores-interrupt", Code.TIMED_OUT, k.points_before(where), where)
     assert "ignored the interrupt" in batch[2]["ignores-interrupt"].notes
     assert "NotRun" in str(k.autograded("ignores-interrupt").cells[-1].get("outputs"))
 
 
 def test_kernel_death_keeps_earlier_results_and_zeroes_the_rest(batch):
     k = batch[0]
-    _expect(batch, "kernel-death", Code.KERNEL_DIED, k.points(A), k.answer_id(B))
+    where = k.answer_id(B)
+    _expect(batch, "kernel-death", Code.KERNEL_DIED, k.points_before(where), where)
 
 
 def test_memory_bomb_is_stopped_and_reported(batch):
@@ -134,7 +137,8 @@ def test_memory_bomb_is_stopped_and_reported(batch):
 
 def test_memory_spread_over_processes_is_stopped_by_the_watchdog(batch):
     k = batch[0]
-    _expect(batch, "fork-bomb", Code.MEMORY, k.points(A), k.answer_id(B))
+    where = k.answer_id(B)
+    _expect(batch, "fork-bomb", Code.MEMORY, k.points_before(where), where)
 
 
 def test_huge_output_is_truncated_and_graded(batch):
@@ -176,7 +180,7 @@ def test_syntax_error_loses_only_that_track(batch):
     assert "SyntaxError" in batch[2]["syntax-error"].notes
 
 
-def test_deleted_answer_cell_is_reported_and_its_tests_fail(batch):
+def test_deleted_answer_cells_are_reported_and_their_tests_fail(batch):
     k = batch[0]
     _expect(batch, "deleted-answer", Code.ANSWER_DELETED, k.points(B), k.answer_id(A))
 

@@ -15,6 +15,7 @@ runner's intake, graded, and reported in ``demo-class/reports/<assignment>/repor
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import io
 import shutil
@@ -50,10 +51,18 @@ def is_test(cell: NotebookNode) -> bool:
 
 
 def answer_text(solution_cell: NotebookNode) -> str:
-    """What a learner who got it right types: the solution without nbgrader's markers."""
-    lines = [ln for ln in solution_cell.source.splitlines()
-             if ln.strip() not in MARKERS]
-    return "\n".join(lines)
+    """What a learner who got it right types: the solution without nbgrader's markers and
+    without the mark scheme (the rubric is for the grader, never in an answer)."""
+    lines, in_scheme = [], False
+    for ln in solution_cell.source.splitlines():
+        marker = ln.strip()
+        if marker == "### BEGIN MARK SCHEME":
+            in_scheme = True
+        elif marker == "### END MARK SCHEME":
+            in_scheme = False
+        elif not in_scheme and marker not in MARKERS:
+            lines.append(ln)
+    return "\n".join(lines).strip("\n")
 
 
 def fill(release: NotebookNode, solution: NotebookNode,
@@ -125,12 +134,22 @@ def test_to_markdown(nb: NotebookNode) -> NotebookNode:
     return nb
 
 
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return False
+    return True
+
+
 def split_answer(nb: NotebookNode) -> NotebookNode:
-    """Split the first answer cell in two at its middle line (both keep its metadata)."""
+    """Split the first answer cell in two (both keep its metadata), as Jupyter's "split cell"
+    does, at the first line where both halves are still valid Python."""
     i = _first(nb, lambda c: is_answer(c) and c.cell_type == "code")
     lines = nb.cells[i].source.splitlines()
-    half = max(1, len(lines) // 2)
-    second = nbformat.v4.new_code_cell("\n".join(lines[half:]))
+    half = next((k for k in range(1, len(lines)) if _parses("\n".join(lines[:k]))
+                 and _parses("\n".join(lines[k:]))), len(lines))
+    second = nbformat.v4.new_code_cell("\n".join(lines[half:]) or "# (split here)")
     second.metadata = copy.deepcopy(nb.cells[i].metadata)
     nb.cells[i].source = "\n".join(lines[:half])
     nb.cells.insert(i + 1, second)

@@ -72,7 +72,7 @@ class RestoreCells(NbGraderPreprocessor):
                 cache[key] = ({c.name for c in source_nb.source_cells},
                               {c.name: c.max_score for c in source_nb.grade_cells},
                               {c.name for c in source_nb.solution_cells},
-                              {c.name for c in source_nb.task_cells})
+                              {c.name: c.max_score for c in source_nb.task_cells})
         return cache[key]
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
@@ -93,20 +93,27 @@ class RestoreCells(NbGraderPreprocessor):
                                     "(removed)"))
                 del cell.metadata["nbgrader"]
                 continue
-            expected = {"grade": grade_id in graded, "solution": grade_id in solution}
-            if grade_id in task:
-                expected["task"] = True
-            if grade_id in graded:
-                expected["points"] = float(graded[grade_id])
-            changed = sorted(k for k, v in expected.items()
-                             if (float(meta.get(k, -1)) if k == "points" else
-                                 bool(meta.get(k, False))) != v)
-            if grade_id not in graded and "points" in meta:
-                changed.append("points")
-                del meta["points"]
+            expected = {"grade": grade_id in graded, "solution": grade_id in solution,
+                        "task": grade_id in task}
+            changed = [k for k, v in expected.items() if bool(meta.get(k, False)) != v]
+            for key in changed:
+                meta[key] = expected[key]
+            # Tests and manually graded tasks carry points; nothing else does.
+            points = graded.get(grade_id, task.get(grade_id))
+            if points is None:
+                if "points" in meta:
+                    changed.append("points")
+                    del meta["points"]
+            else:
+                try:
+                    same = float(meta.get("points")) == float(points)
+                except (TypeError, ValueError):
+                    same = False
+                if not same:
+                    changed.append("points")
+                    meta["points"] = float(points)
             if changed:
                 issues.append(Issue(Code.TAMPERED, grade_id, f"{', '.join(changed)} changed"))
-            meta.update(expected)
             meta.setdefault("schema_version", 3)
             tags = cell.metadata.get("tags")
             if isinstance(tags, list) and (utils.is_grade(cell) or utils.is_locked(cell)):
