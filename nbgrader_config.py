@@ -36,3 +36,8 @@ c.LimitOutput.max_traceback = 50
 # (tests/test_nbgrader_pipeline.py compiles every released cell).
 c.ClearSolutions.code_stub = {"python": "# YOUR ANSWER HERE"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# The kit's grading runner (make grade; docs/grading.md lists every setting): worker processes
+# (0: one per CPU core) and the memory cap of each grading kernel in MiB.
+c.GradingRunner.workers = 0
+c.GradingRunner.memory_mb = 2048

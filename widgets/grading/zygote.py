@@ -1,0 +1,152 @@
+"""A pre-loaded template for grading kernels: fork a fresh kernel instead of starting Python.
+
+Starting a kernel costs Python's start-up, ipykernel's imports and then the notebook's own
+imports (pandas, statsmodels...), about a second of CPU per learner, which is most of the
+grading time on a small machine. The template (one per worker) imports ipykernel and the
+modules the assignment's *instructor* code imports, once; for each learner it forks a child
+that goes through the same sandbox set-up as a normal kernel (namespaces, limits, unprivileged
+user, :func:`widgets.grading.sandbox.run`) and then starts the kernel in that process.
+
+Each learner still gets a new process that nobody used before: the template never runs
+learner code, and the child is a copy of the template taken before any learner code ran. A
+kernel is never reused. What differs from a cold start: modules the instructor's code imports
+are already imported, and NumPy's global random state is re-seeded from the OS in the child
+(Python's ``random`` re-seeds itself on fork).
+
+Protocol (one JSON object per line): the worker writes ``{"spec", "argv", "log"}`` to the
+template's stdin; it answers ``{"pid": <pid>}`` or ``{"error": "..."}`` on stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from widgets.grading import sandbox
+
+
+def _in_process_kernel(spec: dict, cmd: list[str]) -> None:
+    """Run ipykernel here, as ``cmd`` (``python -m ipykernel_launcher -f ...``) would."""
+    os.environ.clear()
+    os.environ.update(spec["env"])
+    args = cmd[cmd.index("ipykernel_launcher") + 1:] if "ipykernel_launcher" in cmd else cmd[1:]
+    sys.argv = ["ipykernel_launcher", *args]
+    # As ipykernel_launcher does: keep the working folder off sys.path while loading;
+    # IPython puts it back for the learner's code.
+    sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
+    # As in a fresh Python: Ctrl-C raises KeyboardInterrupt (the template ignores it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()  # a cold kernel would draw fresh entropy too
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+
+
+def _reap(live: set[int]) -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        live.discard(pid)
+
+
+def _spawn(request: dict, live: set[int]) -> int:
+    with open(request["spec"]) as f:
+        spec = json.load(f)
+    log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()  # its own process group: interrupts and kills reach it alone
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)  # never the template's request pipe
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.closerange(3, 65536)  # nothing of the template's (its pipes) reaches the kernel
+            sys.stdout = open(1, "w", buffering=1, closefd=False)
+            sys.stderr = open(2, "w", buffering=1, closefd=False)
+            sandbox.run(spec, request["argv"], start=_in_process_kernel)
+        except SystemExit as done:
+            os._exit(done.code if isinstance(done.code, int) else 0)
+        except BaseException as err:
+            with contextlib.suppress(Exception):
+                print(f"zygote: could not start the kernel: {err}", file=sys.stderr, flush=True)
+        os._exit(73)
+    os.close(log)
+    live.add(pid)
+    return pid
+
+
+def preload(modules: list[str]) -> list[str]:
+    """Import ``modules`` (ignoring ones that fail); return the ones that failed."""
+    failed = []
+    # What every kernel's start-up imports anyway (ipykernel loads its debugger, debugpy);
+    # none of these starts a thread, so forking stays safe.
+    base = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
+            "ipykernel.debugger", "IPython", "debugpy", "sqlite3", "psutil"]
+    for name in [*base, *modules]:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            failed.append(name)
+    return failed
+
+
+def start(modules: list[str], *, home: Path, log: Path) -> subprocess.Popen:
+    """Start a template process that pre-loads ``modules`` (its handle is
+    :class:`widgets.grading.kernels.Zygote`). Light on imports: workers call it first, so the
+    template loads while the worker itself is still importing."""
+    from widgets.grading.isolation import kernel_env
+
+    home.mkdir(mode=0o700, exist_ok=True)
+    with open(log, "ab") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "widgets.grading.zygote", json.dumps(modules)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=home,
+            env=kernel_env(home=home, tmp=str(home), user=None), text=True, bufsize=1)
+
+
+def serve(modules: list[str]) -> None:
+    """Pre-load ``modules``, then fork a sandboxed kernel per request until stdin closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+    # Orphans of kernels without namespaces land here and are killed below.
+    sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
+    started = time.monotonic()
+    failed = preload(modules)
+    live: set[int] = set()
+    out = sys.stdout
+    out.write(json.dumps({"ready": round(time.monotonic() - started, 3), "failed": failed,
+                          "threads": threading.active_count()}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        _reap(live)
+        for stray in set(sandbox._children(os.getpid())) - live:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(stray, signal.SIGKILL)
+        try:
+            reply = {"pid": _spawn(json.loads(line), live)}
+        except Exception as err:
+            reply = {"error": f"{type(err).__name__}: {err}"}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    serve(json.loads(sys.argv[1]) if len(sys.argv) > 1 else [])
+    # Nothing to flush or save: skip tearing down the many pre-loaded modules.
+    os._exit(0)
