@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import ast
 import copy
+import io
 import re
 import symtable
+import tokenize
 from pathlib import Path
 
 import nbformat
@@ -208,6 +210,19 @@ def _track_only(release, solution, prefix: str):
     return nb
 
 
+def _halve_numbers(source: str) -> str:
+    """``source`` with every number literal halved: a plausible slip (a misread tool)."""
+    tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
+              if t.type == tokenize.NUMBER]
+    lines = source.splitlines(keepends=True)
+    for tok in sorted(tokens, key=lambda t: t.start, reverse=True):
+        (row, start), (_, end) = tok.start, tok.end
+        value = float(tok.string.replace("_", "")) / 2
+        text = repr(value) if "." in tok.string else str(round(value))
+        lines[row - 1] = lines[row - 1][:start] + text + lines[row - 1][end:]
+    return "".join(lines)
+
+
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded_tracks(request, tmp_path_factory):
     assignment = request.param
@@ -218,10 +233,17 @@ def graded_tracks(request, tmp_path_factory):
     (release_path,) = (root / course.EXERCISES / assignment).glob("*.ipynb")
     release = nbformat.read(release_path, as_version=4)
     solution = _solution(assignment)
-    for student, prefix in (("track-a-only", TRACK_A), ("track-b-only", TRACK_B)):
+    halved = _track_only(release, solution, TRACK_A)
+    for cell in halved.cells:
+        if _is_answer(cell) and _gid(cell).startswith(TRACK_A):
+            cell.source = _halve_numbers(cell.source)
+    submissions = {"track-a-only": _track_only(release, solution, TRACK_A),
+                   "track-b-only": _track_only(release, solution, TRACK_B),
+                   "track-a-halved": halved}
+    for student, nb in submissions.items():
         dest = root / "submitted" / student / assignment
         dest.mkdir(parents=True)
-        nbformat.write(_track_only(release, solution, prefix), dest / release_path.name)
+        nbformat.write(nb, dest / release_path.name)
         result = api.autograde(assignment, student, force=True, create=True)
         assert result["success"], result.get("log")
     return assignment, root, solution
@@ -246,6 +268,15 @@ def test_each_track_alone_scores_exactly_its_points(graded_tracks, student, pref
     other = {gid: s for gid, s in scores.items() if not gid.startswith(prefix) and s > 0}
     assert not other, f"{assignment}: {student} scored on the other track: {other}"
     assert sum(scores.values()) == _points(solution.cells, prefix)
+
+
+@pytest.mark.grading
+def test_misread_numbers_lose_points(graded_tracks):
+    """Tests are not satisfied by any number of the right kind: halving every number a learner
+    typed in Track A loses points."""
+    assignment, root, solution = graded_tracks
+    scores = _scores(root, assignment, "track-a-halved")
+    assert sum(scores.values()) < _points(solution.cells, TRACK_A) / 2, (assignment, scores)
 
 
 def test_track_fill_matches_a_learner_typing_the_solution():
