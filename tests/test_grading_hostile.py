@@ -95,7 +95,7 @@ def test_the_batch_completes_and_the_runner_reports_success(batch):
 def test_a_correct_submission_in_a_hostile_batch_gets_full_marks(batch):
     k, _, results = batch
     r = results["solution"]
-    assert (r.code, r.score, r.max_score) == (Code.GRADED, k.max_auto, k.max_auto)
+    assert (r.code, r.score, r.max_score) == (Code.GRADED, k.max_auto, k.max_total)
 
 
 def _expect(batch, student, code, score, cell=None):
