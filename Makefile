@@ -15,13 +15,14 @@ APPS_PORT ?= 8866
 # Loopback unless set; any other address gets a token (docs/serving.md).
 APPS_HOST ?= 127.0.0.1
 A ?=
+L ?=
 # Two workers by default: notebook and browser tests wait on kernels, not on the CPU.
 PYTEST_ARGS ?= -n 2
 
 RUNTIME_STAMP := $(VENV)/.stamp-runtime
 TEST_STAMP := $(VENV)/.stamp-test
 
-.PHONY: help start apps test exercises lint bench datasets check grade demo-class screenshots clean python-ok
+.PHONY: help start apps slides docs test exercises lint bench datasets check grade demo-class screenshots clean python-ok
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,6 +50,13 @@ start: $(RUNTIME_STAMP)  ## set up .venv and serve JupyterLab on 127.0.0.1:$(POR
 
 apps: $(RUNTIME_STAMP)  ## serve the Voilà apps alone on 127.0.0.1:$(APPS_PORT), configured by voila.json
 	$(PY) -m widgets.serve apps --port $(APPS_PORT) --host $(APPS_HOST)
+
+slides: $(RUNTIME_STAMP)  ## present a lesson as slides on 127.0.0.1: make slides L=00 [PORT=8877]
+	@[ -n "$(L)" ] || { echo "Say which lesson: make slides L=<number>. Lessons: $$(ls lessons | sed 's/\.ipynb//' | tr '\n' ' ')"; exit 2; }
+	$(PY) -m widgets.slides $(L) $(if $(filter command line,$(origin PORT)),--port $(PORT),)
+
+docs: $(RUNTIME_STAMP)  ## regenerate docs/objectives-map.md from lessons/ and solutions/ (after merging lessons)
+	$(PY) -m widgets.objectives
 
 check: $(RUNTIME_STAMP)  ## check the installation and print a fix for each problem
 	$(PY) -m widgets.check
