@@ -69,6 +69,9 @@ def test_readiness_diagnostic_responds_validates_and_downloads(page: Page, voila
     assert text.startswith("# Readiness diagnostic: Claims triage")
     assert f"**Estimated risk of not reaching production:** {risk(answers)}" in text
     assert "## Top actions" in text and "## Trap scores" in text
+    # the apps server publishes apps/ only: a link to a lesson would open a 404 page
+    expect(page.locator(".kit-actions")).to_contain_text("Lesson: course lesson ")
+    expect(page.locator(".kit-actions a")).to_have_count(0)
     assert_clean(page)
 
 
