@@ -39,7 +39,7 @@ TABLET = {"width": 768, "height": 1024}
 
 def _screenshot(page: Page, artifacts: Path, name: str, *, docs: bool = False) -> None:
     shots = artifacts / "screenshots"
-    shots.mkdir(exist_ok=True)
+    shots.mkdir(parents=True, exist_ok=True)  # another pytest run may have cleared it
     path = shots / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     if docs and os.environ.get("KIT_UPDATE_DOCS_IMG"):  # `make screenshots` refreshes docs/img
