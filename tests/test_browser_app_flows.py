@@ -7,6 +7,7 @@ computation the app claims to show, not against figures copied into the test.
 
 from __future__ import annotations
 
+from itertools import product
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,9 @@ def test_budget_planner_prices_each_preset_validates_and_downloads(page: Page, v
     text = _download(page, "a[download='budget-plan.md']", artifacts / "budget-plan.md")
     assert "| Use case | Coding assistant |" in text
     assert "| Users | 500 people |" in text
-    assert f"| NPV | {fmt.usd(budget.plan_budget(budget.budget_inputs(**{**budget.PRESETS['coding'].values, 'users': 500})).npv)} |" in text  # noqa: E501
+    plan = budget.plan_budget(budget.budget_inputs(**{**budget.PRESETS["coding"].values,
+                                                      "users": 500}))
+    assert f"| NPV | {fmt.usd(plan.npv)} |" in text
     assert "month,value_usd,cost_usd,cash_flow_usd" in text
     assert_clean(page)
 
@@ -113,9 +116,27 @@ def test_failure_explorer_filters_searches_validates_and_downloads(page: Page, v
     projects, cases = data.load("genai_projects"), data.load("case_studies")
     count = page.locator(".kit-count")
     expect(count).to_have_text(f"{len(projects)}")
-    industry = projects["industry"].value_counts().index[0]
+    keys = ["industry", "use_case", "sponsor"]
+    seen = set(projects[keys].astype(str).itertuples(index=False, name=None))
+    industry, use_case, sponsor = next(  # a combination no project has
+        c for c in product(*(sorted(projects[k].astype(str).unique()) for k in keys))
+        if c not in seen)
     page.get_by_label("Industry", exact=True).select_option(str(industry))
     expect(count).to_have_text(f"{(projects['industry'] == industry).sum()}")
+    page.get_by_label("Use case", exact=True).select_option(str(use_case))
+    expect(count).to_have_text(
+        f"{((projects['industry'] == industry) & (projects['use_case'] == use_case)).sum()}")
+    shown = count.inner_text()
+    page.get_by_label("Sponsor", exact=True).select_option(str(sponsor))
+    message = page.locator(".kit-field-error")
+    expect(message).to_contain_text("No project matches these filters")
+    expect(count).to_have_text(shown)  # the last good result stays
+    # the message sits in the Sponsor field's row
+    row = page.get_by_label("Sponsor", exact=True).locator("xpath=ancestor::div[contains("
+                                                           "@class,'widget-hbox')][1]")
+    expect(row.locator(".kit-field-error")).to_be_visible()
+    page.get_by_label("Sponsor", exact=True).select_option(label="All sponsors")
+    expect(message).to_have_count(0)
 
     library = page.locator(".kit-library")
     expect(library).to_contain_text(f"{len(cases)} real cases")
