@@ -384,6 +384,7 @@ def test_the_library_app_filters_searches_explains_a_bad_search_and_downloads(ca
     assert "No case matches" in out.value  # the last good result stays
     fill(lib, query="")
     assert "1 real case," in text(out.value) and "Org B" in out.value
+    assert "Download the case list" in lib.download.value
     saved = decoded(lib.download.value)
     assert "Trap: Under-investment: 1 real case" in saved and "## Org B (2025)" in saved
 

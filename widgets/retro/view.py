@@ -225,7 +225,7 @@ def build_library(*, trap: str = "all", query: str = "") -> W.Widget:
         inputs=[f_trap, f_query], results=[library_out],
         summary=lambda: model.library_markdown(
             state["cases"], about=_FILTER_LABEL[f_trap.value], query=f_query.value),
-        summary_filename="failure-cases.md",
+        summary_filename="failure-cases.md", summary_label="Download the case list",
         sources="Every case comes from the kit's case_studies table and links to its source; a "
                 "source confirmed only through a secondary report carries its caveat.",
         fields={f.name: f for f in (f_trap, f_query)})
