@@ -241,10 +241,11 @@ def test_a_filter_with_no_match_is_explained_and_the_result_kept(projects):
     _, count, chart, compare, _ = parts(app)
     before = (count.value, chart.value, compare.value)
     app.fields["use_case"].control.value = "coding assistant"
-    assert "No project matches these filters" in app.status.value
+    assert "No project matches these filters" in app.fields["use_case"].message.value
+    assert app.status.value == ""
     assert (count.value, chart.value, compare.value) == before
     app.fields["use_case"].control.value = "customer service"
-    assert app.status.value == "" and count.value != before[0]
+    assert app.fields["use_case"].message.value == "" and count.value != before[0]
 
 
 def test_an_empty_group_is_explained_beside_it_and_the_result_kept(projects):

@@ -312,3 +312,9 @@ def test_build_app_with_its_real_defaults():
     assert problem == "" and m is not None  # the real portfolio is there and fits
     expected = model.predict_risk(m, model.features_from_answers(answers()))
     assert risk_value(app) == round(expected.probability * 100)
+
+
+def test_the_apps_server_version_names_lessons_without_linking_them(fitted):
+    actions = view.build_app(lesson_links=False).results.children[2]
+    assert text(actions).count("Lesson: course lesson ") == 3
+    assert "<a " not in actions.value and "lessons/" not in actions.value

@@ -346,3 +346,56 @@ def test_build_app_with_its_real_defaults():
     # every case shows its own source link
     assert all(f'href="{html.escape(url, quote=True)}"' in app.parts["library"].value
                for url in cases["source_url"])
+
+
+# ------------------------------------------------------- the library on its own (apps)
+def test_search_keeps_cases_holding_every_word_in_any_case():
+    cases = model.case_library(case_frame())
+    assert [c.organisation for c in model.search_cases(cases, "BUDGET")] == ["Org B"]
+    assert [c.organisation for c in model.search_cases(cases, "bot  advice")] == ["Org A"]
+    assert model.search_cases(cases, "bot budget") == []
+    assert model.search_cases(cases, "  ") == cases
+    with pytest.raises(ValueError, match="at most 60 characters"):
+        model.search_cases(cases, "x" * 61)
+
+
+def test_library_markdown_lists_each_case_with_its_source_and_caveat():
+    text_md = model.library_markdown(model.case_library(case_frame(), "investment"),
+                                     about="Under-investment", query="budget")
+    assert "Trap: Under-investment, matching “budget”: 1 real case" in text_md
+    assert "## Org B (2025)" in text_md
+    assert ("- Source: Pub B, 'Title B', 2025 (caveat: Reported by one outlet only), "
+            "https://example.org/b") in text_md
+    assert "- Also: Pub D (2025): https://example.org/d" in text_md
+    assert "Org A" not in text_md
+
+
+def test_the_library_app_filters_searches_explains_a_bad_search_and_downloads(cases):
+    lib = view.build_library()
+    out = lib.parts["library"]
+    assert "3 real cases" in text(out.value)
+    fill(lib, query="skewed")
+    assert "1 real case," in text(out.value) and "Org C" in out.value
+    fill(lib, library_trap="investment")
+    assert "No case matches" in out.value
+    fill(lib, query="x" * 61)
+    assert "Search must be at most 60 characters (61 entered)" in lib.fields[
+        "query"].message.value
+    assert "No case matches" in out.value  # the last good result stays
+    fill(lib, query="")
+    assert "1 real case," in text(out.value) and "Org B" in out.value
+    assert "Download the case list" in lib.download.value
+    saved = decoded(lib.download.value)
+    assert "Trap: Under-investment: 1 real case" in saved and "## Org B (2025)" in saved
+
+
+def test_the_failure_explorer_app_puts_the_portfolio_above_the_real_cases():
+    from widgets.failure_explorer import build_app
+
+    app = build_app(factor="pilot_run", library_trap="data")
+    assert app.children == (app.explorer, app.library)
+    assert app.explorer.fields["factor"].value == "pilot_run"
+    assert app.explorer.status.value == "" and app.library.status.value == ""
+    cases = data.load("case_studies")
+    data_cases = cases[cases["traps"].str.contains("data")]
+    assert f"{len(data_cases)} real case" in text(app.library.parts["library"].value)

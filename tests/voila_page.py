@@ -195,27 +195,35 @@ def _change_by_keyboard(page: Page, focused: dict) -> str | None:
     return key if _result_changes(page, before) else None
 
 
+def typed_number(focused: dict) -> bool:
+    """The focused input is a text box holding a number (so a new number can be typed)."""
+    return focused["tag"] == "input" and focused["type"] == "text" and bool(
+        _number_candidates(focused["value"]))
+
+
 def walk_inputs(page: Page, *, change: bool = True, limit: int = 120) -> list[dict]:
     """Tab through the page from the top, as a keyboard user does.
 
-    Returns every app input reached, in tab order. With ``change``, each input reached is
-    changed with the keyboard until one changes the result; its entry gets ``changed`` (how).
+    Returns every app input reached, in tab order. With ``change``, inputs are changed with
+    the keyboard until one changes the result and, if the page has number boxes, until
+    typing a number and pressing Enter in one of them changes it too (an app may start with
+    a dropdown); each input that changed the result gets ``changed`` (how).
     """
     total = page.locator(".kit-app .kit-input:visible").count()
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     reached: dict[str, dict] = {}
-    done = not change
+    changed = typed = not change
     for _ in range(limit):
         page.keyboard.press("Tab")
         focused = page.evaluate(_FOCUSED)
         if not focused or focused["id"] in reached:
             continue
         reached[focused["id"]] = focused
-        if not done:
+        if not changed or (not typed and typed_number(focused)):
             how = _change_by_keyboard(page, focused)
             if how:
                 focused["changed"] = how
-                done = True
-        if len(reached) == total and done:
+                changed, typed = True, typed or how.endswith("+ Enter")
+        if len(reached) == total and changed and typed:
             break
     return list(reached.values())

@@ -276,13 +276,15 @@ class AppFrame(W.VBox):
     def __init__(self, title: str, *, subtitle: str = "", inputs: Sequence[W.Widget] = (),
                  results: Sequence[W.Widget] = (), summary: Callable[[], str] | None = None,
                  summary_filename: str = "summary.md", sources: str = "",
-                 fields: Mapping[str, Field] | None = None):
+                 fields: Mapping[str, Field] | None = None,
+                 summary_label: str = "Download summary"):
         self.fields: dict[str, Field] = dict(fields or {})
         for w in inputs:
             if isinstance(w, Field):
                 self.fields.setdefault(w.name, w)
         self.summary = summary
         self.summary_filename = summary_filename
+        self.summary_label = summary_label  # two frames on one page need two link names
         self.header = W.HTML(
             f'<h2 style="margin:0.2em 0">{html.escape(title)}</h2>'
             + (f'<p style="margin:0 0 0.6em;color:#333">{html.escape(subtitle)}</p>'
@@ -337,7 +339,8 @@ class AppFrame(W.VBox):
         """Rebuild the download link from the current summary."""
         if self.summary is None:
             return
-        self.download.value = download_link(self.summary(), self.summary_filename)
+        self.download.value = download_link(self.summary(), self.summary_filename,
+                                            label=self.summary_label)
 
 
 class ChartTabs(W.Tab):

@@ -28,4 +28,7 @@ EXAMPLES = {
     "import_board": {"content": retro.to_csv(_BOARD).encode(), "filename": "board.csv"},
     "case_library": {"cases": CASES, "trap": "maturity"},
     "draft_from_case": {"case": retro.case_library(CASES)[0]},
+    "search_cases": {"cases": retro.case_library(CASES), "query": "bot"},
+    "library_markdown": {"cases": retro.case_library(CASES), "about": "All traps",
+                         "query": "bot"},
 }

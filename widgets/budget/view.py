@@ -22,6 +22,15 @@ SOURCES = (
     + html.escape(model.REFERENCE_BANDS["rag"].caveat)
 )
 
+# Executives read this headline first: the two abbreviations it rests on, in one line each.
+_GLOSSARY = ('<p class="kit-glossary" style="margin:0.3em 0;font-size:0.85em;color:#333">'
+             "<b>NPV</b> (net present value): every month's value minus its cost, with later "
+             "months counted for less at the discount rate; above zero, the plan earns more "
+             "than it costs. <b>ROI</b> (return on investment): total value divided by total "
+             "cost over the horizon, minus one. <b>Payback</b>: the month from which the "
+             "running total of cash stays at or above zero.</p>")
+
+
 def _money(label: str, value: float, name: str, unit: str = "USD", help: str = "") -> ui.Field:
     return ui.NumberField(label, value, min=0, max=1e10, unit=unit, name=name, help=help)
 
@@ -55,6 +64,7 @@ def _headline_html(a: model.BudgetAnalysis, preset: model.Preset | None) -> str:
             f"{fmt.usd(r.one_off_cost, digits=-1)} one-off and "
             f"{fmt.usd(r.run_cost_per_user_year)} per user per year. "
             f'<i style="color:#333">Caveat: {html.escape(band.caveat)}</i></p>')
+    parts.append(_GLOSSARY)
     parts.append("</div>")
     return "".join(parts)
 

@@ -176,19 +176,21 @@ def build_app(*, industry: str = ALL, use_case: str = ALL, sponsor: str = ALL,
         sources="Data: genai_projects, synthetic; its datasheet lists the published figures it "
                 "is calibrated to.", fields={f.name: f for f in fields})
 
-    def filtered() -> pd.DataFrame:
+    def filtered(changed: str = "filters") -> pd.DataFrame:
         if projects is None:
             raise v.InputError("projects", "The project portfolio is unavailable: " + sheet)
         chosen = {name: () if f.value == ALL else (f.value,) for name, f in (
             ("industries", f_industry), ("use_cases", f_use), ("sponsors", f_sponsor))}
         rows = model.filter_projects(projects, **chosen)
         if len(rows) == 0:
-            raise v.InputError("filters", "No project matches these filters: widen one of "
-                                          "them. The previous result is still shown.")
+            # beside the filter just changed: that is where the person is looking
+            raise v.InputError(changed, "No project matches these filters: widen one of "
+                                        "them. The previous result is still shown.")
         return rows
 
-    def update(_=None) -> None:
-        frame.run(lambda: _show(filtered()))
+    def update(change: dict | None = None) -> None:
+        owner = change["owner"] if change else None
+        frame.run(lambda: _show(filtered(getattr(owner, "name", "filters"))))
 
     def _show(rows: pd.DataFrame) -> None:
         fac = model.FACTORS[f_factor.value]

@@ -72,7 +72,14 @@ def _scores_chart(scores: Mapping[str, float]) -> str:
     return style.figure_html(fig, alt)
 
 
-def _actions_html(actions: list[model.Action]) -> str:
+def _lesson_html(lesson: str, link: bool) -> str:
+    if not link:  # the apps server publishes apps/ only: a link would open a 404 page
+        return f"course lesson {html.escape(lesson)}"
+    return (f'<a href="../lessons/{lesson}.ipynb" style="color:#0072B2;'
+            f'text-decoration:underline">{lesson}</a>')
+
+
+def _actions_html(actions: list[model.Action], *, lesson_links: bool = True) -> str:
     if not actions:
         return ('<p class="kit-actions">Every question scores 2: no action stands out. Keep '
                 "the evidence up to date.</p>")
@@ -81,8 +88,7 @@ def _actions_html(actions: list[model.Action]) -> str:
         + (f" <i>Modelled risk {fmt.pct(a.risk_before)} → {fmt.pct(a.risk_after)}.</i>"
            if a.risk_after is not None and a.risk_before is not None else "")
         + f'<br><span style="font-size:0.9em">Trap: {html.escape(a.lesson_title)}. Lesson: '
-          f'<a href="../lessons/{a.lesson}.ipynb" style="color:#0072B2;'
-          f'text-decoration:underline">{a.lesson}</a></span></li>'
+          f"{_lesson_html(a.lesson, lesson_links)}</span></li>"
         for a in actions)
     return (f'<div class="kit-actions" style="line-height:1.4"><p style="margin:8px 0 4px">'
             "<b>Top actions</b></p>"
@@ -113,11 +119,13 @@ def _model_note() -> str:
             f"<p>How the answers map onto the features:</p><ul>{mapped}</ul>")
 
 
-def build_app(*, answers: Mapping[str, int] | None = None,
-              project: str = "This project") -> W.Widget:
+def build_app(*, answers: Mapping[str, int] | None = None, project: str = "This project",
+              lesson_links: bool = True) -> W.Widget:
     """Return the readiness-diagnostic app (not displayed).
 
     ``answers`` maps question keys to 0, 1 or 2 (missing ones start at 1, "partly").
+    ``lesson_links=False`` names each action's lesson without linking it, for the apps
+    server, which does not publish the lessons.
     """
     start = {q.key: 1 for q in model.QUESTIONS} | dict(answers or {})
     m, problem = risk_model()
@@ -155,7 +163,7 @@ def build_app(*, answers: Mapping[str, int] | None = None,
     def _show(answers: dict[str, int]) -> None:
         scores, actions = model.trap_scores(answers), model.top_actions(answers, m)
         risk_out.value, actions_out.value = _risk_html(answers, m, problem), _actions_html(
-            actions)
+            actions, lesson_links=lesson_links)
         chart_out.value, state["answers"] = _scores_chart(scores), answers
 
     for f in frame.fields.values():

@@ -30,8 +30,10 @@ __all__ = [
     "from_csv",
     "from_markdown",
     "import_board",
+    "library_markdown",
     "make_entry",
     "remove_entry",
+    "search_cases",
     "to_csv",
     "to_markdown",
 ]
@@ -406,6 +408,55 @@ def case_library(cases: pd.DataFrame, trap: str = "all") -> list[Case]:
                                         f"{str(row.organisation)[:40]!r}: year and source_year "
                                         "must be whole numbers") from None
     return sorted(out, key=lambda c: -c.year)
+
+
+MAX_QUERY = 60
+
+
+def search_cases(cases: Sequence[Case], query: str = "") -> list[Case]:
+    """The cases whose organisation, story, figures or lesson contain ``query``.
+
+    Parameters
+    ----------
+    cases
+        Cases from ``case_library``.
+    query
+        Words to look for, case-insensitively, at most ``MAX_QUERY`` characters; every word
+        must appear. Empty keeps every case.
+    """
+    words = v.text(query, "query", max_length=MAX_QUERY, required=False).lower().split()
+    out = []
+    for case in cases:
+        if not isinstance(case, Case):
+            raise v.InputTypeError("cases", f"cases must be Cases from case_library "
+                                            f"(got {type(case).__name__})")
+        haystack = " ".join((case.organisation, case.what_happened, case.key_figures,
+                             case.lesson, case.kind)).lower()
+        if all(w in haystack for w in words):
+            out.append(case)
+    return out
+
+
+def library_markdown(cases: Sequence[Case], *, about: str = "all traps",
+                     query: str = "") -> str:
+    """A Markdown list of ``cases`` with their sources, for a download.
+
+    ``about`` and ``query`` say how the list was chosen, so the file stands on its own.
+    """
+    chosen = f"Trap: {about}" + (f", matching “{query}”" if query else "")
+    lines = ["# Failure-case library", "", f"{chosen}: {len(cases)} real "
+             f"case{'s' if len(cases) != 1 else ''}, each with its source.", ""]
+    for c in cases:
+        if not isinstance(c, Case):
+            raise v.InputTypeError("cases", f"cases must be Cases from case_library "
+                                            f"(got {type(c).__name__})")
+        lines += [f"## {_one_line(c.organisation)} ({c.year})", "",
+                  _one_line(c.what_happened), "",
+                  f"- Key figures: {_one_line(c.key_figures)}",
+                  f"- Lesson: {_one_line(c.lesson)}",
+                  f"- Source: {c.source}, {c.url}",
+                  *(f"- Also: {x}" for x in c.other_sources), ""]
+    return "\n".join(lines)
 
 
 def draft_from_case(case: Case) -> dict[str, str]:

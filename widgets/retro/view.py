@@ -17,6 +17,7 @@ from widgets.traps import BY_KEY, TRAPS
 
 TRAP_OPTIONS = [(t.title, t.key) for t in TRAPS]
 FILTER_OPTIONS = [("All traps", "all"), *TRAP_OPTIONS]
+_FILTER_LABEL = {key: label for label, key in FILTER_OPTIONS}
 ADD, REPLACE = "add", "replace"
 WHAT_LABEL = {"retrospective": "What happened", "pre-mortem": "What could go wrong"}
 _CELL = "padding:3px 6px;vertical-align:top;border-top:1px solid #ddd"
@@ -203,4 +204,42 @@ def build_app(*, board: Sequence[model.Entry] = (), kind: str = "retrospective",
     frame.parts = {"add": add_button, "remove": remove_button, "copy": copy_button,
                    "upload": upload, "board": board_out, "csv": csv_out,
                    "imported": import_out, "library": library_out}
+    return frame
+
+
+def build_library(*, trap: str = "all", query: str = "") -> W.Widget:
+    """Return the failure-case library on its own (not displayed): a trap filter, a search,
+    every matching real case with its source, and the list as a download."""
+    cases_df, problem = _cases()
+    f_trap = ui.ChoiceField("Cases about", FILTER_OPTIONS, trap, name="library_trap")
+    f_query = ui.TextField("Search", query, required=False,
+                           max_length=model.MAX_QUERY, name="query",
+                           placeholder="e.g. chatbot, refund, 2024",
+                           help="Words to find in a case; press Enter. Empty shows every case.")
+    library_out = W.HTML()
+    state: dict = {"cases": []}
+    frame = ui.AppFrame(
+        "Failure-case library",
+        subtitle="Real, named cases: what happened, which trap it shows, and where it is "
+                 "reported.",
+        inputs=[f_trap, f_query], results=[library_out],
+        summary=lambda: model.library_markdown(
+            state["cases"], about=_FILTER_LABEL[f_trap.value], query=f_query.value),
+        summary_filename="failure-cases.md", summary_label="Download the case list",
+        sources="Every case comes from the kit's case_studies table and links to its source; a "
+                "source confirmed only through a secondary report carries its caveat.",
+        fields={f.name: f for f in (f_trap, f_query)})
+
+    def show(_=None) -> None:
+        found = [] if cases_df is None else model.search_cases(
+            model.case_library(cases_df, f_trap.value), f_query.value)
+        state["cases"] = found
+        library_out.value = (_library_html(found, problem) if found or problem else
+                             '<p class="kit-no-cases" aria-live="polite">No case matches '
+                             "this search and filter: try fewer words or all traps.</p>")
+
+    for f in (f_trap, f_query):
+        f.observe(lambda _: frame.run(show), "value")
+    frame.run(show)
+    frame.parts = {"library": library_out}
     return frame
