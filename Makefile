@@ -77,8 +77,9 @@ lint: $(TEST_STAMP)  ## ruff on code and notebooks, and notebook cleanliness
 
 bench: $(TEST_STAMP)  ## run benchmarks/ (they print figures, assert nothing), then write docs/sizing.md
 	$(PY) -m widgets.check --ensure-chromium
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
-	$(PY) benchmarks/sizing.py
+	@# one failing benchmark must not hide the others' figures; make still fails at the end
+	@status=0; for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || status=1; done; \
+	$(PY) benchmarks/sizing.py || status=1; exit $$status
 
 screenshots: $(TEST_STAMP)  ## refresh docs/img/ from the browser tests' screenshots
 	$(PY) -m widgets.check --ensure-chromium

@@ -18,6 +18,7 @@ from widgets import course
 sys.path.insert(0, str(course.path(course.BENCHMARKS)))
 common = importlib.import_module("_common")
 bench_course = importlib.import_module("bench_course")
+bench_views = importlib.import_module("bench_views")
 sizing = importlib.import_module("sizing")
 
 MACHINE = {"cpu": "Test CPU", "logical_cores": 8, "memory_gib": 32.0, "os": "Linux",
@@ -101,3 +102,11 @@ def test_committed_sizing_doc_is_generated_and_says_where_it_was_measured():
     assert "## Where this was measured" in text
     for n in sizing.PARTICIPANTS:
         assert f"| {n} |" in text
+
+
+@pytest.mark.parametrize("name", bench_views.tools())
+def test_view_benchmark_can_drive_every_tool(name, monkeypatch):
+    """A tool that composes others (the failure explorer) once broke ``make bench`` midway."""
+    monkeypatch.setattr(bench_views, "REPEATS", 2)
+    times = bench_views.tool(name)
+    assert len(times) == 2 and all(t >= 0 for t in times)
