@@ -269,21 +269,33 @@ _READ = "async () => (await window.__kitChanged) - window.__kitPressed"
 
 
 def first_input_change(page) -> tuple[str, str, str]:
-    """Focus the app's first input; return how to change it back and forth.
+    """Focus the app's first visible number field or slider; return how to change it back and
+    forth.
 
     A number field alternates between its value and 10% more (select all, type, Enter); a
-    slider moves one step right, then back.
+    slider moves one step right, then back. Inputs that are neither (a preset dropdown, a
+    search box) are passed over, since apps often open with one.
     """
-    box = page.locator(".kit-app .kit-input").first
-    text = box.locator("input[type=text]")
-    if text.count():
-        text.focus()
-        value = text.input_value()
-        number = float(value.replace(",", "").rstrip("%").lstrip("$"))
-        other = f"{number * 1.1:.0f}" if number >= 10 else f"{number * 1.1:.3g}"
-        return ("text", other, value)
-    box.locator("[role=slider]").focus()
-    return ("slider", "ArrowRight", "ArrowLeft")
+    boxes = page.locator(".kit-app .kit-input:visible")
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        text = box.locator("input[type=text]")
+        if text.count():
+            value = text.input_value()
+            try:
+                number = float(value.replace(",", "").rstrip("%").lstrip("$"))
+            except ValueError:
+                continue
+            text.focus()
+            other = f"{number * 1.1:.0f}" if number >= 10 else f"{number * 1.1:.3g}"
+            return ("text", other, value)
+        if box.locator("[role=slider]").count():
+            box.locator("[role=slider]").focus()
+            return ("slider", "ArrowRight", "ArrowLeft")
+    # An app of filters only (the failure explorer): step its first dropdown down and back up.
+    select = page.locator(".kit-app .kit-input:visible select").first
+    select.focus()
+    return ("select", "ArrowDown", "ArrowUp")
 
 
 def change_and_time(page, how: tuple[str, str, str], step: int, timeout: float = 30.0) -> float:
