@@ -251,14 +251,20 @@ def chromium():
             browser.close()
 
 
-#: Installs, in the page, a timer from the next key press to the first change of the results.
+#: Installs, in the page, a timer from the next key press to the last change of the results.
 _ARM = """(sel) => {
   const results = document.querySelector(sel);
   const before = results.innerHTML;
   window.__kitPressed = null;
   window.__kitChanged = new Promise(resolve => {
+    // the result is shown when its last part has arrived: numbers and charts come in separate
+    // messages, so wait for 400 ms without a change and report the last one
+    let last = null, quiet;
     const seen = new MutationObserver(() => {
-      if (results.innerHTML !== before) { seen.disconnect(); resolve(performance.now()); }
+      if (results.innerHTML === before) return;
+      last = performance.now();
+      clearTimeout(quiet);
+      quiet = setTimeout(() => { seen.disconnect(); resolve(last); }, 400);
     });
     seen.observe(results, {subtree: true, childList: true, characterData: true, attributes: true});
   });
@@ -266,11 +272,22 @@ _ARM = """(sel) => {
                             {capture: true, once: true});
 }"""
 _READ = "async () => (await window.__kitChanged) - window.__kitPressed"
+#: Resolves once the results have not changed for 400 ms (at most 10 s): a change redraws its
+#: numbers and charts in several messages, and the next change must not be timed against those.
+_SETTLE = """(sel) => new Promise(resolve => {
+  const results = document.querySelector(sel);
+  let quiet;
+  const done = () => { seen.disconnect(); clearTimeout(cap); resolve(); };
+  const seen = new MutationObserver(() => { clearTimeout(quiet); quiet = setTimeout(done, 400); });
+  seen.observe(results, {subtree: true, childList: true, characterData: true, attributes: true});
+  quiet = setTimeout(done, 400);
+  const cap = setTimeout(done, 10000);
+})"""
 
 
-def first_input_change(page) -> tuple[str, str, str]:
-    """Focus the app's first visible number field or slider; return how to change it back and
-    forth.
+def first_input_change(page) -> tuple[str, str, str, object]:
+    """Find the app's first visible number field or slider; return how to change it back and
+    forth, and the input to focus before each change.
 
     A number field alternates between its value and 10% more (select all, type, Enter); a
     slider moves one step right, then back. Inputs that are neither (a preset dropdown, a
@@ -286,25 +303,26 @@ def first_input_change(page) -> tuple[str, str, str]:
                 number = float(value.replace(",", "").rstrip("%").lstrip("$"))
             except ValueError:
                 continue
-            text.focus()
             other = f"{number * 1.1:.0f}" if number >= 10 else f"{number * 1.1:.3g}"
-            return ("text", other, value)
+            return ("text", other, value, text)
         if box.locator("[role=slider]").count():
-            box.locator("[role=slider]").focus()
-            return ("slider", "ArrowRight", "ArrowLeft")
+            return ("slider", "ArrowRight", "ArrowLeft", box.locator("[role=slider]"))
     # An app of filters only (the failure explorer): step its first dropdown down and back up.
     select = page.locator(".kit-app .kit-input:visible select").first
-    select.focus()
-    return ("select", "ArrowDown", "ArrowUp")
+    return ("select", "ArrowDown", "ArrowUp", select)
 
 
 def change_and_time(page, how: tuple[str, str, str], step: int, timeout: float = 30.0) -> float:
     """Make one change from the keyboard; return ms from the committing key to the new result.
 
     The clock runs in the page: from the key press (Enter for a field, the arrow for a
-    slider) to the first change of the results' HTML, which is when the person sees it.
+    slider) to the last change of the results' HTML before they stay still for 400 ms, which
+    is when the person sees the whole new result.
     """
-    kind, there, back = how
+    kind, there, back, target = how
+    page.evaluate(_SETTLE, RESULTS)
+    # an app may redraw its fields after a change, and the page's focus goes with the old one
+    target.focus()
     entry = there if step % 2 == 0 else back
     if kind == "text":
         page.keyboard.press("ControlOrMeta+a")

@@ -10,7 +10,8 @@ ratio says what the kit adds over the least Voilà can do.
   viewer waits) and on one configured like ``make apps`` (preheated). Target: <= 1.15x the
   baseline.
 - Interaction latency: from the key that commits a change (Enter, or an arrow on a slider)
-  until the result's HTML changes in the page. Target: median <= 250 ms.
+  until the result's HTML has finished changing in the page (its last change before 400 ms of
+  quiet). Target: median <= 250 ms.
 - Memory: resident memory of each viewer's kernel once the page is interactive (target
   <= 160 MiB), and of the Voilà server.
 
