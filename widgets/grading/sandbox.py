@@ -151,14 +151,17 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def _reap_all() -> None:
+def reap_children() -> list[int]:
+    """Collect every child that has exited, without blocking; return their pids."""
+    gone = []
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return gone
         if pid == 0:
-            return
+            return gone
+        gone.append(pid)
 
 
 def _kill_leftovers() -> None:
@@ -173,7 +176,7 @@ def _kill_leftovers() -> None:
                 os.kill(kid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        _reap_all()
+        reap_children()
 
 
 def _exit_code(status: int) -> int:

@@ -52,15 +52,6 @@ def _in_process_kernel(spec: dict, cmd: list[str]) -> None:
     kernelapp.launch_new_instance()
 
 
-def _reap(live: set[int]) -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        live.discard(pid)
 
 
 def _spawn(request: dict, live: set[int]) -> int:
@@ -134,7 +125,7 @@ def serve(modules: list[str]) -> None:
                           "threads": threading.active_count()}) + "\n")
     out.flush()
     for line in sys.stdin:
-        _reap(live)
+        live.difference_update(sandbox.reap_children())
         for stray in set(sandbox._children(os.getpid())) - live:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(stray, signal.SIGKILL)
