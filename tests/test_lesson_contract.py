@@ -6,7 +6,6 @@ Static checks on the committed notebooks (nothing runs), so they fail fast and s
 
 from __future__ import annotations
 
-import ast
 import re
 
 import nbformat
@@ -14,6 +13,7 @@ import pytest
 
 from tests import notebooks
 from widgets import course
+from widgets import objectives as objectives_map
 
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 
@@ -22,35 +22,13 @@ def _read(path):
     return nbformat.read(path, as_version=4)
 
 
-def _objectives(nb) -> list[str]:
-    """The objectives as plain text (bold markers dropped), as quiz questions must quote them."""
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    block = re.search(r"^## Learning objectives\n(.*?)(?=^## )", text, re.M | re.S).group(1)
-    items = re.findall(r"^\s*(?:\d+\.|-)\s+(.+)$", block, re.M)
-    return [re.sub(r"\*\*(.+?)\*\*", r"\1", item).strip() for item in items]
-
-
-def _question_objectives(nb) -> list[str | None]:
-    """The ``objective=`` of every ``quiz.Question(...)`` call (None when missing or computed)."""
-    found = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for node in ast.walk(ast.parse(cell.source)):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "Question"):
-                continue
-            given = {k.arg: k.value for k in node.keywords}
-            value = given.get("objective")
-            found.append(value.value if isinstance(value, ast.Constant)
-                         and isinstance(value.value, str) else None)
-    return found
-
-
 @pytest.mark.parametrize("path", notebooks.lessons(), ids=notebooks.rel)
 def test_every_objective_is_assessed_by_a_question(path):
     nb = _read(path)
-    objectives, assessed = _objectives(nb), _question_objectives(nb)
+    # the same parsers that generate the objectives map, so the test checks what the map sees
+    objectives = objectives_map.lesson_objectives(nb)
+    assert objectives, "no '## Learning objectives' section"
+    assessed = [objective for _prompt, objective in objectives_map.lesson_questions(nb)]
     assert 3 <= len(assessed) <= 5, f"{len(assessed)} knowledge-check questions (want 3-5)"
     assert None not in assessed, "every quiz.Question needs objective='<objective text>'"
     unknown = [o for o in assessed if o not in objectives]
