@@ -12,7 +12,6 @@ import html
 import io
 
 import matplotlib as mpl
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -33,10 +32,53 @@ GOOD, BAD, NEUTRAL, HIGHLIGHT = "#009E73", "#D55E00", "#7F7F7F", "#0072B2"
 FIGSIZE = (6.4, 3.6)  # inches; 704 x 396 px at DPI, fits a 1280-px screen beside the inputs
 DPI = 110
 
+# Seaborn's "whitegrid" style at "notebook" scale, written out as plain rcParams. Calling
+# ``seaborn.set_theme`` instead imports scipy and statsmodels (about 60 MiB per kernel), and
+# every Voila viewer's kernel paid for it just to set colours. tests/test_style.py checks this
+# dict still matches what seaborn would set.
+WHITEGRID = {
+    "axes.axisbelow": True,
+    "axes.edgecolor": ".8",
+    "axes.facecolor": "white",
+    "axes.grid": True,
+    "axes.labelcolor": ".15",
+    "axes.linewidth": 1.25,
+    "figure.facecolor": "white",
+    "grid.color": ".8",
+    "grid.linestyle": "-",
+    "grid.linewidth": 1.0,
+    "legend.title_fontsize": 12.0,
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "text.color": ".15",
+    "xtick.bottom": False,
+    "xtick.color": ".15",
+    "xtick.direction": "out",
+    "xtick.major.size": 6.0,
+    "xtick.major.width": 1.25,
+    "xtick.minor.size": 4.0,
+    "xtick.minor.width": 1.0,
+    "ytick.color": ".15",
+    "ytick.direction": "out",
+    "ytick.left": False,
+    "ytick.major.size": 6.0,
+    "ytick.major.width": 1.25,
+    "ytick.minor.size": 4.0,
+    "ytick.minor.width": 1.0,
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans",
+                        "sans-serif"],
+}
+
 RC = {
+    **WHITEGRID,
+    "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
     "figure.dpi": DPI,
     "savefig.dpi": DPI,
     "font.size": 11,
+    "legend.fontsize": 11,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
@@ -49,8 +91,8 @@ RC = {
 
 
 def apply() -> None:
-    """Apply the kit's style to matplotlib and seaborn (idempotent; tools call it on import)."""
-    sns.set_theme(context="notebook", style="whitegrid", palette=list(PALETTE), rc=RC)
+    """Apply the kit's style to matplotlib (idempotent; every new figure calls it)."""
+    mpl.rcParams.update(RC)
 
 
 def new_figure(*, width: float = FIGSIZE[0], height: float = FIGSIZE[1],
@@ -95,4 +137,4 @@ def show(fig: Figure, alt: str, *, caption: str | None = None):
     return HTML(figure_html(fig, alt, caption=caption))
 
 
-mpl.rcParams.update(RC)
+apply()

@@ -1,0 +1,52 @@
+"""The one chart style: seaborn's look without seaborn's imports, and accessible figures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import matplotlib as mpl
+import pytest
+
+from widgets import course, style
+
+
+def test_the_written_out_theme_is_what_seaborn_would_set():
+    import seaborn as sns  # a declared dependency: the grading report charts use it
+    with mpl.rc_context():
+        sns.set_theme(context="notebook", style="whitegrid", palette=list(style.PALETTE),
+                      rc=style.RC)
+        seaborn_rc = dict(mpl.rcParams)
+    with mpl.rc_context():
+        mpl.rcParams.update(mpl.rcParamsDefault)
+        style.apply()
+        ours = dict(mpl.rcParams)
+    # Seaborn also registers its own colour maps; no kit chart draws an image or a heatmap.
+    differ = {k: (ours[k], seaborn_rc[k]) for k in seaborn_rc
+              if k not in {"image.cmap", "backend"} and ours[k] != seaborn_rc[k]}
+    assert differ == {}
+
+
+def test_new_figures_use_the_colour_blind_safe_palette():
+    _fig, ax = style.new_figure()
+    line, = ax.plot([0, 1], [0, 1])
+    assert line.get_color() == style.PALETTE[0]
+    assert ax.get_title(loc="left") == "" and mpl.rcParams["axes.titlelocation"] == "left"
+
+
+def test_a_chart_without_alt_text_is_refused():
+    fig, _ = style.new_figure()
+    with pytest.raises(ValueError, match="alt"):
+        style.figure_html(fig, "  ")
+    html = style.figure_html(fig, "An empty chart.", caption="Source: none")
+    assert 'alt="An empty chart."' in html and "<figcaption>Source: none</figcaption>" in html
+
+
+def test_the_style_loads_neither_seaborn_nor_scipy():
+    # Every Voila viewer's kernel imports the style; seaborn would bring scipy and statsmodels.
+    code = ("import sys, widgets.style; "
+            "print(sorted(m for m in ('seaborn', 'scipy', 'statsmodels') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=course.root())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
