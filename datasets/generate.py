@@ -26,6 +26,7 @@ import gen_support_pilot
 from gen_common import to_csv
 
 from widgets import data
+from widgets.readiness import fitted
 
 HERE = Path(__file__).resolve().parent
 README = "README.md"
@@ -44,6 +45,9 @@ def generate(out: Path) -> list[Path]:
         # The datasheet reports what the file holds, read back through the one loader.
         frames[gen.NAME] = data.read_file(gen.NAME, path)
         models[gen.NAME] = gen.model_markdown(df)
+
+    # The readiness app predicts from this stored fit instead of loading statsmodels to refit.
+    written.append(fitted.store(out / "genai_projects.csv", frames["genai_projects"]))
 
     for name in data.names():
         if name not in frames:

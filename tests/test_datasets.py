@@ -38,7 +38,8 @@ def fresh(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("filename", [f"{n}.csv" for n in SYNTHETIC] + ["README.md"])
+@pytest.mark.parametrize("filename", [f"{n}.csv" for n in SYNTHETIC]
+                         + ["README.md", "genai_projects.risk_model.json"])
 def test_regeneration_gives_the_committed_bytes(fresh, filename):
     new, committed = (fresh / filename).read_bytes(), (DATASETS / filename).read_bytes()
     assert new == committed, f"datasets/{filename} differs from a fresh run: run make datasets"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import math
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -15,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.model_examples.readiness import portfolio
-from widgets import data
+from widgets import course, data
+from widgets.readiness import fitted as stored_fit
 from widgets.readiness import model, view
 from widgets.traps import BY_KEY, TRAP_KEYS
 
@@ -318,3 +321,47 @@ def test_the_apps_server_version_names_lessons_without_linking_them(fitted):
     actions = view.build_app(lesson_links=False).results.children[2]
     assert text(actions).count("Lesson: course lesson ") == 3
     assert "<a " not in actions.value and "lessons/" not in actions.value
+
+
+# ----------------------------------------------------------------- the fit stored by make datasets
+def test_the_stored_fit_is_the_fit_of_the_committed_portfolio():
+    csv = data.file_path("genai_projects")
+    stored = stored_fit.load(csv)
+    assert stored is not None, "datasets/genai_projects.risk_model.json is missing or stale"
+    fresh = model.fit_risk_model(data.load("genai_projects"))
+    assert stored.n == fresh.n and stored.names == fresh.names
+    for name in fresh.names:
+        assert stored.coef[name] == pytest.approx(fresh.coef[name], rel=1e-8)
+        assert stored.std_err[name] == pytest.approx(fresh.std_err[name], rel=1e-8)
+    np.testing.assert_allclose(stored.cov, fresh.cov, rtol=1e-8)
+    assert stored.failure_rate == pytest.approx(fresh.failure_rate, rel=1e-8)
+
+
+def test_a_changed_portfolio_is_refitted_not_predicted_from_the_stale_fit(tmp_path):
+    csv = tmp_path / "genai_projects.csv"
+    csv.write_bytes(data.file_path("genai_projects").read_bytes())
+    stored_fit.store(csv, data.read_file("genai_projects", csv))
+    assert stored_fit.load(csv) is not None
+    edited = pd.read_csv(csv)
+    edited = edited[edited.index % 2 == 0]  # half the projects: a different fit
+    edited.to_csv(csv, index=False)
+    assert stored_fit.load(csv) is None
+
+
+@pytest.mark.parametrize("content", ["", "{not json", '{"data_sha256": 1}', "[]"])
+def test_a_damaged_stored_fit_means_a_refit_not_an_error(tmp_path, content):
+    csv = tmp_path / "genai_projects.csv"
+    csv.write_bytes(data.file_path("genai_projects").read_bytes())
+    stored_fit.fit_file(csv).write_text(content)
+    assert stored_fit.load(csv) is None
+
+
+def test_the_app_predicts_from_the_stored_fit_without_loading_statsmodels():
+    # A fresh interpreter, because this test session has imported statsmodels already.
+    code = ("import sys; from widgets.readiness import build_app; app = build_app(); "
+            "assert 'kit-risk-value' in app.results.children[0].value; "
+            "print(sorted(m for m in ('statsmodels', 'scipy', 'seaborn') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=course.root())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -44,8 +44,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.discrete.discrete_model import Logit
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from widgets import calibration
 from widgets import validate as v
@@ -347,6 +345,11 @@ def fit_risk_model(projects: pd.DataFrame) -> RiskModel:
     if y.min() == y.max():
         raise v.InputError("projects", "projects must include both projects that reached "
                                        "production and projects that did not")
+    # Imported here, not at the top: statsmodels brings scipy (about 60 MiB), and the
+    # readiness app predicts from the fit stored by `make datasets` without ever fitting.
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
     design = np.column_stack([np.ones(len(x)), x.to_numpy(dtype=float)])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

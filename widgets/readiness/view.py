@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import ipywidgets as W
 
 from widgets import data, fmt, style, ui
-from widgets.readiness import model
+from widgets.readiness import fitted, model
 from widgets.traps import TRAPS
 
 SOURCES = ("The risk model is fitted on genai_projects, a synthetic portfolio calibrated to "
@@ -21,9 +21,13 @@ SOURCES = ("The risk model is fitted on genai_projects, a synthetic portfolio ca
 
 @functools.lru_cache(maxsize=1)
 def risk_model() -> tuple[model.RiskModel | None, str]:
-    """The risk model fitted on genai_projects, once per process (or why it could not be)."""
+    """The risk model of genai_projects, once per process (or why there is none).
+
+    The fit stored by ``make datasets`` when it matches the CSV, else a fresh fit.
+    """
     try:
-        return model.fit_risk_model(data.load("genai_projects")), ""
+        stored = fitted.load(data.file_path("genai_projects"))
+        return stored or model.fit_risk_model(data.load("genai_projects")), ""
     except (data.DatasetNotFound, data.DatasetError, ValueError) as err:
         return None, str(err)
 
