@@ -213,7 +213,24 @@ def test_gallery_links_every_app(voila_apps):
             assert f'href="{app.name}"' in html, f"the gallery does not link {app.name}"
 
 
-def test_a_kernel_taken_from_the_pool_starts_its_idle_clock_then():
+class _PoolEntry:  # a finished pool entry, as Voilà keeps them
+    def __init__(self, kernel_id):
+        self.kernel_id = kernel_id
+
+    def done(self):
+        return True
+
+    def cancelled(self):
+        return False
+
+    def exception(self):
+        return None
+
+    def result(self):
+        return {"kernel_id": self.kernel_id}
+
+
+def _pool_manager(**config):
     from datetime import timedelta
     from types import SimpleNamespace
 
@@ -221,34 +238,70 @@ def test_a_kernel_taken_from_the_pool_starts_its_idle_clock_then():
 
     from widgets.voila_pool import PreheatSafeKernelManager
 
-    class Done:  # a finished pool entry, as Voilà keeps them
-        def __init__(self, kernel_id):
-            self.kernel_id = kernel_id
-
-        def done(self):
-            return True
-
-        def cancelled(self):
-            return False
-
-        def exception(self):
-            return None
-
-        def result(self):
-            return {"kernel_id": self.kernel_id}
-
-    km = PreheatSafeKernelManager()
+    km = PreheatSafeKernelManager(cull_idle_timeout=10, **config)
     long_ago = utcnow() - timedelta(hours=1)
-    km._kernels = {k: SimpleNamespace(last_activity=long_ago) for k in ("a", "b")}
-    km._pools = {"app.ipynb": [Done("a")], "other.ipynb": [Done("b")]}
-    assert km.restart_idle_clock_of_taken_kernels() == set()
+    km._kernels = {k: SimpleNamespace(last_activity=long_ago) for k in ("a", "b", "c")}
+    km._kernel_connections = {"a": 0, "b": 0, "c": 0}
+    km._pools = {"app.ipynb": [_PoolEntry("a")], "other.ipynb": [_PoolEntry("b")]}
+    return km, long_ago
+
+
+def test_a_kernel_taken_from_the_pool_starts_its_idle_clock_then():
+    from datetime import timedelta
+
+    from jupyter_server._tz import utcnow
+
+    km, long_ago = _pool_manager()
+    assert km.note_handoffs() == {"c"}  # "c" serves a page already; "a" and "b" wait
     assert km._kernels["a"].last_activity == long_ago  # waiting: Voilà protects it
 
     km._pools["app.ipynb"].pop(0)  # a viewer takes "a"
-    assert km.restart_idle_clock_of_taken_kernels() == {"a"}
+    assert km.note_handoffs() == {"a"}
     assert utcnow() - km._kernels["a"].last_activity < timedelta(seconds=5)
     assert km._kernels["b"].last_activity == long_ago
-    assert km.restart_idle_clock_of_taken_kernels() == set()  # only once
+    assert km.note_handoffs() == set()  # only once
+
+
+def test_a_handed_out_kernel_waits_for_its_page_then_follows_the_usual_rule():
+    from datetime import timedelta
+
+    km, _ = _pool_manager(handoff_grace=60)
+    km._pools["app.ipynb"].pop(0)
+    km.note_handoffs()
+    assert km.awaiting_viewer("a")
+    assert not km.awaiting_viewer("b")  # still in the pool: Voilà's own guard applies
+
+    km._handed_out["a"] -= timedelta(seconds=59)  # slow page, still within the grace
+    assert km.awaiting_viewer("a")
+    km._handed_out["a"] -= timedelta(seconds=2)  # the page never came
+    assert not km.awaiting_viewer("a")
+
+    km._handed_out["c"] -= timedelta(seconds=1)
+    km._kernel_connections["c"] = 1  # its page connected ...
+    km.note_handoffs()
+    km._kernel_connections["c"] = 0  # ... and the tab closed: culled as usual
+    assert not km.awaiting_viewer("c")
+
+
+def test_the_grace_is_never_shorter_than_the_cull_timeout():
+    from datetime import timedelta
+
+    km, _ = _pool_manager(handoff_grace=1)
+    km._pools["app.ipynb"].pop(0)
+    km.note_handoffs()
+    km._handed_out["a"] -= timedelta(seconds=9)
+    assert km.awaiting_viewer("a")  # cull_idle_timeout is 10 s
+
+
+def test_a_kernel_seen_while_starting_for_the_pool_is_handed_out_only_when_taken():
+    km, _ = _pool_manager()
+    del km._pools["other.ipynb"]  # "b" is starting: not yet a finished pool entry
+    assert "b" in km.note_handoffs()
+    km._pools["other.ipynb"] = [_PoolEntry("b")]  # ready and waiting now
+    km.note_handoffs()
+    assert "b" not in km._handed_out
+    km._pools["other.ipynb"].pop(0)
+    assert km.note_handoffs() == {"b"}
 
 
 def test_voila_json_uses_the_preheat_safe_kernel_manager(config):

@@ -5,27 +5,41 @@ wait there. A pooled kernel is idle the whole time it waits, so when a viewer ta
 may already look idle for longer than the cull timeout; Voilà sends the page at once, but the
 browser needs a moment to load the page and open its connection to the kernel. If the culler
 runs in that moment, it shuts the kernel down and the viewer gets a page whose widgets never
-appear. The benchmarks hit this with a 10-second timeout; with the kit's settings the chance
-for the first viewer after a quiet spell is the page's connection time over the 30-second
-check interval, a few percent.
+appear. In a busy room that moment can be long: thirty pages opened at once on two cores took
+27 s to load in the concurrency benchmark.
 
-This manager counts a kernel's idle time from when it left the pool. voila.json selects it
-with ``VoilaConfiguration.multi_kernel_manager_class``; Voilà builds its pooling manager on
-top of it, so everything else is Voilà's.
+This manager treats a kernel that has left the pool and never had a connection as a kernel
+whose viewer is still on the way: the culler leaves it alone for ``handoff_grace`` seconds
+(at least the cull timeout) from when it first saw it outside the pool. Once a page has
+connected, the kernel is culled by the usual rule, so a closed tab frees its kernel as before.
+A handed-out kernel whose page never connects is culled after the grace.
+
+voila.json selects it with ``VoilaConfiguration.multi_kernel_manager_class``; Voilà builds its
+pooling manager on top of it (its ``cull_kernel_if_idle`` calls this one for every kernel that
+is not waiting in a pool), so everything else is Voilà's.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from traitlets import Float
 
 
 class PreheatSafeKernelManager(AsyncMappingKernelManager):
-    """``AsyncMappingKernelManager`` whose culler restarts the idle clock of taken kernels."""
+    """``AsyncMappingKernelManager`` that gives a handed-out kernel time for its page to connect."""
+
+    handoff_grace = Float(
+        120.0, config=True,
+        help="Seconds a kernel taken from the pool may wait for its viewer's page to connect "
+             "before the idle culler may shut it down (never less than cull_idle_timeout).")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._waiting_in_pool: set[str] = set()
+        self._handed_out: dict[str, datetime] = {}  # kernel id -> first seen outside a pool
+        self._connected: set[str] = set()  # kernels that have had a page connected
 
     def pooled_kernel_ids(self) -> set[str]:
         """Kernels ready and waiting in Voilà's pools (none without preheating)."""
@@ -38,16 +52,44 @@ class PreheatSafeKernelManager(AsyncMappingKernelManager):
                         ids.add(kernel_id)
         return ids
 
-    def restart_idle_clock_of_taken_kernels(self) -> set[str]:
-        """Mark kernels that left a pool since the last call as active now; return them."""
-        pooled = self.pooled_kernel_ids()
-        taken = {k for k in self._waiting_in_pool - pooled if k in self._kernels}
-        now = utcnow()
-        for kernel_id in taken:
-            self._kernels[kernel_id].last_activity = now
-        self._waiting_in_pool = pooled
-        return taken
+    def note_handoffs(self) -> set[str]:
+        """Record kernels seen outside the pool for the first time; restart their idle clock.
+
+        Returns the newly handed-out kernels. Also records which kernels have had a
+        connection, and forgets kernels that are gone.
+        """
+        pooled, now = self.pooled_kernel_ids(), utcnow()
+        new = set()
+        for kernel_id, kernel in self._kernels.items():
+            if kernel_id in pooled:
+                # A kernel still starting for the pool was seen outside it; it waits there now,
+                # so its hand-off is still to come.
+                self._handed_out.pop(kernel_id, None)
+                continue
+            if kernel_id not in self._handed_out:
+                self._handed_out[kernel_id] = now
+                kernel.last_activity = now
+                new.add(kernel_id)
+            if self._kernel_connections.get(kernel_id, 0) > 0:
+                self._connected.add(kernel_id)
+        for gone in set(self._handed_out) - set(self._kernels):
+            del self._handed_out[gone]
+            self._connected.discard(gone)
+        return new
+
+    def awaiting_viewer(self, kernel_id: str) -> bool:
+        """True while a handed-out kernel has never been connected and is within its grace."""
+        since = self._handed_out.get(kernel_id)
+        if since is None or kernel_id in self._connected:
+            return False
+        grace = max(self.handoff_grace, float(self.cull_idle_timeout))
+        return (utcnow() - since).total_seconds() < grace
 
     async def cull_kernels(self):
-        self.restart_idle_clock_of_taken_kernels()
+        self.note_handoffs()
         await super().cull_kernels()
+
+    async def cull_kernel_if_idle(self, kernel_id: str):
+        if self.awaiting_viewer(kernel_id):
+            return None
+        return await super().cull_kernel_if_idle(kernel_id)
