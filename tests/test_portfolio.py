@@ -244,8 +244,13 @@ def test_a_filter_with_no_match_is_explained_and_the_result_kept(projects):
     assert "No project matches these filters" in app.fields["use_case"].message.value
     assert app.status.value == ""
     assert (count.value, chart.value, compare.value) == before
+    app.fields["sponsor"].control.value = SPONSORS[-1]  # still no match: the message moves
+    assert "No project matches these filters" in app.fields["sponsor"].message.value
+    assert app.fields["use_case"].message.value == ""
+    app.fields["sponsor"].control.value = view.ALL
     app.fields["use_case"].control.value = "customer service"
     assert app.fields["use_case"].message.value == "" and count.value != before[0]
+    assert app.fields["sponsor"].message.value == ""
 
 
 def test_an_empty_group_is_explained_beside_it_and_the_result_kept(projects):

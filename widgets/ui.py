@@ -314,6 +314,9 @@ class AppFrame(W.VBox):
         except (InputError, InputTypeError) as err:
             field = self.fields.get(getattr(err, "field", ""))
             if field is not None:
+                # One computation, one complaint: an earlier model message beside another
+                # field described inputs that have changed since.
+                self._clear_model_errors()
                 field.show_error(str(err), source="model")
                 self.status.value = ""
             else:
@@ -329,11 +332,14 @@ class AppFrame(W.VBox):
                 "shown. Please tell the facilitator.")
             return False
         self.status.value = ""
+        self._clear_model_errors()
+        self.refresh_download()
+        return True
+
+    def _clear_model_errors(self) -> None:
         for f in self.fields.values():
             if f.error_source == "model":
                 f.show_error("")
-        self.refresh_download()
-        return True
 
     def refresh_download(self) -> None:
         """Rebuild the download link from the current summary."""
