@@ -115,17 +115,17 @@ def test_failure_explorer_filters_searches_validates_and_downloads(page: Page, v
     open_app(page, voila_apps.url("failure-explorer.ipynb"))
     projects, cases = data.load("genai_projects"), data.load("case_studies")
     count = page.locator(".kit-count")
-    expect(count).to_have_text(f"{len(projects)}")
+    expect(count).to_have_text(f"{len(projects):,}")
     keys = ["industry", "use_case", "sponsor"]
     seen = set(projects[keys].astype(str).itertuples(index=False, name=None))
     industry, use_case, sponsor = next(  # a combination no project has
         c for c in product(*(sorted(projects[k].astype(str).unique()) for k in keys))
         if c not in seen)
     page.get_by_label("Industry", exact=True).select_option(str(industry))
-    expect(count).to_have_text(f"{(projects['industry'] == industry).sum()}")
+    expect(count).to_have_text(f"{(projects['industry'] == industry).sum():,}")
     page.get_by_label("Use case", exact=True).select_option(str(use_case))
     expect(count).to_have_text(
-        f"{((projects['industry'] == industry) & (projects['use_case'] == use_case)).sum()}")
+        f"{((projects['industry'] == industry) & (projects['use_case'] == use_case)).sum():,}")
     shown = count.inner_text()
     page.get_by_label("Sponsor", exact=True).select_option(str(sponsor))
     message = page.locator(".kit-field-error")

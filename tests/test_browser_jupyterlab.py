@@ -94,7 +94,7 @@ def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
     # The failure explorer counts the synthetic portfolio's projects that match its filters.
     result = page.locator(".kit-count").first
     try:
-        expect(result).to_have_text("1000", timeout=180_000)
+        expect(result).to_have_text("1,000", timeout=180_000)
     except AssertionError:
         prompts = page.locator(".jp-InputPrompt").all_inner_texts()
         outputs = page.locator(".jp-OutputArea-output").all_inner_texts()

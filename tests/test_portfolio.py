@@ -212,7 +212,7 @@ def test_defaults_say_the_data_is_synthetic_and_show_every_part(projects):
     banner, count, chart, compare, sheet = parts(app)
     assert "Synthetic data." in text(banner) and "Gartner" in text(banner)
     assert "Share of projects scaled to production" in text(banner)
-    assert f"{len(projects)} of {len(projects)} projects" in text(count)
+    assert f"{len(projects):,} of {len(projects):,} projects" in text(count)
     kpi = model.outcome_by_factor(projects, "kpi_defined").set_index("level")["scaled"]
     assert (f"{kpi['With a KPI'] * 100:.0f}% reach production at 'With a KPI' vs "
             f"{kpi['Without a KPI'] * 100:.0f}% at 'Without a KPI'") in html.unescape(chart.value)
@@ -227,7 +227,7 @@ def test_filters_factor_and_groups_update_the_results(projects):
     _, count, chart, compare, _ = parts(app)
     app.fields["industry"].control.value = "retail"
     n = int((projects["industry"] == "retail").sum())
-    assert f"{n} of {len(projects)} projects" in text(count)
+    assert f"{n:,} of {len(projects):,} projects" in text(count)
     app.fields["factor"].control.value = "data_readiness"
     assert "at '5 AI-ready'" in html.unescape(chart.value)
     app.fields["group_b"].control.value = "funded"
@@ -279,7 +279,7 @@ def test_build_app_with_its_real_defaults():
     scaled = (projects["outcome"] == "scaled to production").mean()
     assert "Synthetic data." in banner.value and app.status.value == ""
     assert f"Share of projects scaled to production: {scaled * 100:.0f}% here" in banner.value
-    assert f"{len(projects)} of {len(projects)} projects" in text(count)
+    assert f"{len(projects):,} of {len(projects):,} projects" in text(count)
     by_kpi = model.outcome_by_factor(projects, "kpi_defined").set_index("level")["scaled"]
     assert by_kpi["With a KPI"] > by_kpi["Without a KPI"]  # the portfolio's causal model
     assert "reach production at &#x27;With a KPI&#x27;" in chart.value

@@ -196,8 +196,9 @@ def build_app(*, industry: str = ALL, use_case: str = ALL, sponsor: str = ALL,
         fac = model.FACTORS[f_factor.value]
         table, comparison = (model.outcome_by_factor(rows, fac.key),
                              model.compare_groups(rows, f_a.value, f_b.value))
-        count_out.value = (f'<p style="margin:0 0 4px"><b class="kit-count">{len(rows)}</b> of '
-                           f"{len(projects)} projects match the filters.</p>")
+        count_out.value = (f'<p style="margin:0 0 4px"><b class="kit-count">'
+                           f"{fmt.number(len(rows))}</b> of {fmt.number(len(projects))} "
+                           "projects match the filters.</p>")
         chart_out.value, compare_out.value = _chart(table, fac), _comparison_html(comparison)
         state["summary"] = _markdown({f.label: str(f.value) for f in fields[:3]}, len(rows),
                                      len(projects), fac, table, comparison, lines)
