@@ -15,6 +15,7 @@ import pytest
 import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.text import Text
 
 from tests.model_examples.readiness import portfolio
 from widgets import course, data
@@ -365,3 +366,17 @@ def test_the_app_predicts_from_the_stored_fit_without_loading_statsmodels():
                           timeout=120, cwd=course.root())
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("tied", [2, 3, 4])
+def test_the_chart_title_stays_inside_the_figure_when_traps_tie(tied):
+    scores = {t: (0.25 if i < tied else 0.9) for i, t in enumerate(TRAP_KEYS)}
+    fig, title = view._scores_figure(scores)
+    assert title.startswith("Weakest:") and title.count(",") == tied - 2
+    fig.canvas.draw()  # lay out, as saving the PNG does
+    shown, = fig.findobj(lambda a: isinstance(a, Text) and a.get_text().startswith("Weakest"))
+    box, page = shown.get_window_extent(), fig.bbox  # pixels
+    assert page.x0 <= box.x0 and box.x1 <= page.x1, "the title runs off the side"
+    assert box.y1 <= page.y1, "the title runs off the top"
+    # and the layout did not squeeze the bars to make room for the title
+    assert fig.axes[0].get_position().width > 0.4

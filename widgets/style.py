@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import textwrap
 
 import matplotlib as mpl
 from matplotlib.axes import Axes
@@ -102,6 +103,16 @@ def new_figure(*, width: float = FIGSIZE[0], height: float = FIGSIZE[1],
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     axes = fig.subplots(1, ncols)
     return fig, axes
+
+
+def figure_title(fig: Figure, text: str, *, width: int = 64) -> None:
+    """Put the chart's conclusion above the whole figure, flush left, wrapped at ``width``.
+
+    On the figure rather than the axes: long category labels push the axes right, and an axes
+    title then runs off the figure's edge (and squeezes the axes as the layout makes room).
+    """
+    fig.suptitle(textwrap.fill(text, width), x=0.01, ha="left",
+                 fontsize=RC["axes.titlesize"], fontweight=RC["axes.titleweight"])
 
 
 def figure_html(fig: Figure, alt: str, *, caption: str | None = None) -> str:

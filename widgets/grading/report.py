@@ -124,10 +124,7 @@ def missed_chart(results: list[SubmissionResult], top: int = 12) -> str:
     ax.set_xlim(0, 100)
     ax.set_xlabel("Learners who lost points (%)")
     ax.set_ylabel("")
-    # Long item names push the axes right; a figure-level title keeps the conclusion readable.
-    fig.suptitle(f"Most missed: {names[0]} ({shares[0]:.0f}% lost points)", x=0.01,
-                 ha="left", fontsize=style.RC["axes.titlesize"],
-                 fontweight=style.RC["axes.titleweight"])
+    style.figure_title(fig, f"Most missed: {names[0]} ({shares[0]:.0f}% lost points)")
     alt = "Share of learners who lost points, by item: " + "; ".join(
         f"{n} {s:.0f} percent" for n, s in zip(names, shares, strict=True)) + "."
     return style.figure_html(fig, alt)

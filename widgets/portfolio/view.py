@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import html
-import textwrap
 
 import ipywidgets as W
 import numpy as np
@@ -78,8 +77,7 @@ def _chart(table: pd.DataFrame, factor: model.Factor) -> str:
                  f"'{last.level}' vs {first.scaled * 100:.0f}% at '{first.level}'")
     else:
         title = f"{factor.label}: {first.scaled * 100:.0f}% reach production at '{first.level}'"
-    # On the figure, not the axes: long level names narrow the axes and would clip the title.
-    fig.suptitle(textwrap.fill(title, 64), x=0.01, ha="left", fontsize=12, fontweight="bold")
+    style.figure_title(fig, title)
     alt = (f"{title}. Stacked bars by {factor.label.lower()}: "
            + "; ".join(f"{r.level} (n={r.n}): {r.scaled * 100:.0f}% scaled, "
                        f"{r.stalled * 100:.0f}% stalled, {r.abandoned * 100:.0f}% abandoned"

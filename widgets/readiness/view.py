@@ -8,6 +8,7 @@ import html
 from collections.abc import Mapping
 
 import ipywidgets as W
+from matplotlib.figure import Figure
 
 from widgets import data, fmt, style, ui
 from widgets.readiness import fitted, model
@@ -50,6 +51,13 @@ def _risk_html(answers: Mapping[str, int], m: model.RiskModel | None, problem: s
 
 
 def _scores_chart(scores: Mapping[str, float]) -> str:
+    fig, title = _scores_figure(scores)
+    alt = (f"{title}. Bar chart of the five trap scores: "
+           + "; ".join(f"{t.title} {scores[t.key] * 100:.0f}%" for t in TRAPS) + ".")
+    return style.figure_html(fig, alt)
+
+
+def _scores_figure(scores: Mapping[str, float]) -> tuple[Figure, str]:
     fig, ax = style.new_figure(height=2.8)
     traps = list(reversed(TRAPS))  # first trap on top
     values = [scores[t.key] * 100 for t in traps]
@@ -70,10 +78,8 @@ def _scores_chart(scores: Mapping[str, float]) -> str:
         title = f"Weakest: {', '.join(weakest[:-1])} and {weakest[-1]} ({low * 100:.0f}% each)"
     else:
         title = f"Weakest: {weakest[0]} ({low * 100:.0f}%)"
-    ax.set_title(title)
-    alt = (f"{title}. Bar chart of the five trap scores: "
-           + "; ".join(f"{t.title} {scores[t.key] * 100:.0f}%" for t in TRAPS) + ".")
-    return style.figure_html(fig, alt)
+    style.figure_title(fig, title)
+    return fig, title
 
 
 def _lesson_html(lesson: str, link: bool) -> str:
