@@ -285,13 +285,36 @@ _SETTLE = """(sel) => new Promise(resolve => {
 })"""
 
 
+def other_number(value: str) -> str | None:
+    """An entry for a number field showing ``value`` that differs from it (10% more, or 1 for
+    zero); None if ``value`` is not a number."""
+    try:
+        number = float(value.replace(",", "").rstrip("%").lstrip("$"))
+    except ValueError:
+        return None
+    if number == 0:
+        return "1"
+    return f"{number * 1.1:.0f}" if abs(number) >= 10 else f"{number * 1.1:.3g}"
+
+
+def arrow_keys(kind: str, position: float, last: float) -> tuple[str, str]:
+    """The key that moves a slider or dropdown away from ``position``, and the one back.
+
+    Towards the end unless it is already there: a key that cannot move the input sends
+    nothing (an earlier change, such as the one timing the page load, may have left it there).
+    """
+    forward, backward = (("ArrowRight", "ArrowLeft") if kind == "slider"
+                         else ("ArrowDown", "ArrowUp"))
+    return (backward, forward) if position >= last else (forward, backward)
+
+
 def first_input_change(page) -> tuple[str, str, str, object]:
     """Find the app's first visible number field or slider; return how to change it back and
-    forth, and the input to focus before each change.
+    forth from where it is now, and the input to focus before each change.
 
-    A number field alternates between its value and 10% more (select all, type, Enter); a
-    slider moves one step right, then back. Inputs that are neither (a preset dropdown, a
-    search box) are passed over, since apps often open with one.
+    A number field alternates between 10% more than its value and its value (select all,
+    type, Enter); a slider moves one step and back. Inputs that are neither (a preset
+    dropdown, a search box) are passed over, since apps often open with one.
     """
     boxes = page.locator(".kit-app .kit-input:visible")
     for i in range(boxes.count()):
@@ -299,17 +322,18 @@ def first_input_change(page) -> tuple[str, str, str, object]:
         text = box.locator("input[type=text]")
         if text.count():
             value = text.input_value()
-            try:
-                number = float(value.replace(",", "").rstrip("%").lstrip("$"))
-            except ValueError:
+            other = other_number(value)
+            if other is None:
                 continue
-            other = f"{number * 1.1:.0f}" if number >= 10 else f"{number * 1.1:.3g}"
             return ("text", other, value, text)
-        if box.locator("[role=slider]").count():
-            return ("slider", "ArrowRight", "ArrowLeft", box.locator("[role=slider]"))
-    # An app of filters only (the failure explorer): step its first dropdown down and back up.
+        slider = box.locator("[role=slider]")
+        if slider.count():
+            now, end = (float(slider.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+            return ("slider", *arrow_keys("slider", now, end), slider)
+    # An app of dropdowns (the failure explorer, the readiness diagnostic): step the first.
     select = page.locator(".kit-app .kit-input:visible select").first
-    return ("select", "ArrowDown", "ArrowUp", select)
+    index, count = select.evaluate("s => [s.selectedIndex, s.options.length]")
+    return ("select", *arrow_keys("select", index, count - 1), select)
 
 
 def change_and_time(page, how: tuple[str, str, str], step: int, timeout: float = 30.0) -> float:

@@ -89,6 +89,7 @@ def measure_latency(browser, server, names, changes: int) -> dict[str, list[floa
     for name in [n for n in names if is_app(n)]:
         wait_until_settled(server, len(names))
         _s, context, page = open_until_interactive(browser, server.url(name), name)
+        # planned from where the change timing the page load left the input
         how = first_input_change(page)
         out[name] = []
         for step in range(changes):

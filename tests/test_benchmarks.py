@@ -110,3 +110,22 @@ def test_view_benchmark_can_drive_every_tool(name, monkeypatch):
     monkeypatch.setattr(bench_views, "REPEATS", 2)
     times = bench_views.tool(name)
     assert len(times) == 2 and all(t >= 0 for t in times)
+
+
+# --------------------------------------------------------------- the Voila latency harness
+def test_number_field_entry_always_differs_from_what_it_shows():
+    assert common.other_number("1,000") == "1100"
+    assert common.other_number("50%") == "55"
+    assert common.other_number("$2.5") == "2.75"
+    assert common.other_number("0") == "1"  # 10% more than nothing is nothing: no change
+    assert common.other_number("Claims triage") is None
+
+
+def test_slider_and_dropdown_move_away_from_the_end_they_are_at():
+    # the page-load timing moved the readiness dropdown to its last option; a second
+    # ArrowDown from there changed nothing and the first timed change was lost
+    assert common.arrow_keys("select", 1, 2) == ("ArrowDown", "ArrowUp")
+    assert common.arrow_keys("select", 2, 2) == ("ArrowUp", "ArrowDown")
+    assert common.arrow_keys("slider", 5, 100) == ("ArrowRight", "ArrowLeft")
+    assert common.arrow_keys("slider", 100, 100) == ("ArrowLeft", "ArrowRight")
+
