@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -251,27 +252,109 @@ def chromium():
             browser.close()
 
 
-#: Installs, in the page, a timer from the next key press to the last change of the results.
+#: Installed before a page loads: watches its kernel websocket, so a timed change can wait for
+#: the kernel's answer to every message the key made the page send. A view may send the number
+#: a person reads first and then spend most of its time on a chart that comes out the same
+#: (Voila then sends nothing for it): the page looks done long before the kernel is.
+KERNEL_WATCH = r"""(() => {
+  const k = window.__kitKernel = {armed: false, pending: new Set(), sent: 0, lastIdle: null,
+                                  onIdle: null};
+  // Jupyter's kernel websocket protocols: v1 (binary: offsets, channel, header, parent
+  // header, metadata, content) and the legacy JSON one
+  k.parse = data => {
+    try {
+      if (typeof data === 'string') {
+        const m = JSON.parse(data);
+        return {channel: m.channel, header: m.header, parent: m.parent_header,
+                content: m.content};
+      }
+      if (!(data instanceof ArrayBuffer)) return null;
+      const view = new DataView(data);
+      const n = Number(view.getBigUint64(0, true));
+      if (n < 6) return null;
+      const at = i => Number(view.getBigUint64(8 * (i + 1), true));
+      const part = i => new TextDecoder().decode(new Uint8Array(data, at(i), at(i + 1) - at(i)));
+      return {channel: part(0), header: JSON.parse(part(1)), parent: JSON.parse(part(2)),
+              content: JSON.parse(part(4))};
+    } catch (e) {
+      return null;
+    }
+  };
+  k.onSend = data => {
+    if (!k.armed || window.__kitPressed == null) return;
+    const m = k.parse(data);
+    if (m && m.channel === 'shell') { k.pending.add(m.header.msg_id); k.sent += 1; }
+  };
+  k.onFrame = data => {
+    if (!k.armed) return;
+    const m = k.parse(data);
+    if (m && m.channel === 'iopub' && m.header.msg_type === 'status'
+        && m.content.execution_state === 'idle' && k.pending.delete(m.parent.msg_id)) {
+      k.lastIdle = performance.now();
+      if (k.onIdle) k.onIdle();
+    }
+  };
+  const send = WebSocket.prototype.send, watched = new WeakSet();
+  WebSocket.prototype.send = function (data) {
+    if (!watched.has(this)) {
+      watched.add(this);
+      this.addEventListener('message', e => k.onFrame(e.data));
+    }
+    k.onSend(data);
+    return send.call(this, data);
+  };
+})();"""
+
+#: Arms a timer from the next key press until the change it makes is over: the kernel has
+#: answered every message the key sent, the results' text differs from before, and the results
+#: have then stayed still for 400 ms (numbers and charts arrive in separate messages). Resolves
+#: to the time of their last change (shown) and of the later of that and the kernel's last
+#: answer (done); rejects if the kernel answered and the text a person reads did not change.
 _ARM = """(sel) => {
-  const results = document.querySelector(sel);
-  const before = results.innerHTML;
+  const results = document.querySelector(sel), k = window.__kitKernel;
+  if (!k) throw new Error('the kernel watch is missing: add KERNEL_WATCH before the page loads');
+  const html = results.innerHTML, text = results.innerText;
+  Object.assign(k, {armed: true, sent: 0, lastIdle: null});
+  k.pending.clear();
   window.__kitPressed = null;
-  window.__kitChanged = new Promise(resolve => {
-    // the result is shown when its last part has arrived: numbers and charts come in separate
-    // messages, so wait for 400 ms without a change and report the last one
+  window.__kitState = () => ({sent: k.sent, pending: k.pending.size,
+                              changed: results.innerText !== text});
+  window.__kitChanged = new Promise((resolve, reject) => {
     let last = null, quiet;
+    const finish = () => {
+      if (!k.sent || k.pending.size) return;  // the kernel's answer will call later() again
+      seen.disconnect();
+      Object.assign(k, {armed: false, onIdle: null});
+      if (results.innerText === text) {
+        reject(new Error('the kernel answered, but the text of the results did not change'));
+      } else {
+        resolve({shown: last, done: Math.max(last, k.lastIdle)});
+      }
+    };
+    const later = () => { clearTimeout(quiet); quiet = setTimeout(finish, 400); };
     const seen = new MutationObserver(() => {
-      if (results.innerHTML === before) return;
+      if (results.innerHTML === html) return;
       last = performance.now();
-      clearTimeout(quiet);
-      quiet = setTimeout(() => { seen.disconnect(); resolve(last); }, 400);
+      later();
     });
     seen.observe(results, {subtree: true, childList: true, characterData: true, attributes: true});
+    k.onIdle = later;
   });
   document.addEventListener('keydown', () => { window.__kitPressed ??= performance.now(); },
                             {capture: true, once: true});
 }"""
-_READ = "async () => (await window.__kitChanged) - window.__kitPressed"
+_READ = """async () => {
+  const t = await window.__kitChanged;
+  return {shown: t.shown - window.__kitPressed, done: t.done - window.__kitPressed};
+}"""
+#: Rejects after ``ms`` saying how far the change got.
+_TIMEOUT = """(ms) => new Promise((_, no) => setTimeout(() => {
+  const s = window.__kitState();
+  no(new Error(`no result within ${ms} ms: ` + (!s.sent ? 'the key sent nothing to the kernel'
+    : s.pending ? `the kernel has not answered ${s.pending} of the ${s.sent} messages sent`
+    : 'the kernel answered') + (s.changed ? '; the results text changed'
+                                          : '; the results text did not change')));
+}, ms))"""
 #: Resolves once the results have not changed for 400 ms (at most 10 s): a change redraws its
 #: numbers and charts in several messages, and the next change must not be timed against those.
 _SETTLE = """(sel) => new Promise(resolve => {
@@ -285,13 +368,41 @@ _SETTLE = """(sel) => new Promise(resolve => {
 })"""
 
 
+def watch_kernel(page) -> None:
+    """Make ``page`` watch its kernel websocket; call before it opens the app."""
+    page.add_init_script(KERNEL_WATCH)
+
+
+def other_number(value: str) -> str | None:
+    """An entry for a number field showing ``value`` that differs from it (10% more, or 1 for
+    zero); None if ``value`` is not a number."""
+    try:
+        number = float(value.replace(",", "").rstrip("%").lstrip("$"))
+    except ValueError:
+        return None
+    if number == 0:
+        return "1"
+    return f"{number * 1.1:.0f}" if abs(number) >= 10 else f"{number * 1.1:.3g}"
+
+
+def arrow_keys(kind: str, position: float, last: float) -> tuple[str, str]:
+    """The key that moves a slider or dropdown away from ``position``, and the one back.
+
+    Towards the end unless it is already there: a key that cannot move the input sends
+    nothing (an earlier change, such as the one timing the page load, may have left it there).
+    """
+    forward, backward = (("ArrowRight", "ArrowLeft") if kind == "slider"
+                         else ("ArrowDown", "ArrowUp"))
+    return (backward, forward) if position >= last else (forward, backward)
+
+
 def first_input_change(page) -> tuple[str, str, str, object]:
     """Find the app's first visible number field or slider; return how to change it back and
-    forth, and the input to focus before each change.
+    forth from where it is now, and the input to focus before each change.
 
-    A number field alternates between its value and 10% more (select all, type, Enter); a
-    slider moves one step right, then back. Inputs that are neither (a preset dropdown, a
-    search box) are passed over, since apps often open with one.
+    A number field alternates between 10% more than its value and its value (select all,
+    type, Enter); a slider moves one step and back. Inputs that are neither (a preset
+    dropdown, a search box) are passed over, since apps often open with one.
     """
     boxes = page.locator(".kit-app .kit-input:visible")
     for i in range(boxes.count()):
@@ -299,25 +410,37 @@ def first_input_change(page) -> tuple[str, str, str, object]:
         text = box.locator("input[type=text]")
         if text.count():
             value = text.input_value()
-            try:
-                number = float(value.replace(",", "").rstrip("%").lstrip("$"))
-            except ValueError:
+            other = other_number(value)
+            if other is None:
                 continue
-            other = f"{number * 1.1:.0f}" if number >= 10 else f"{number * 1.1:.3g}"
             return ("text", other, value, text)
-        if box.locator("[role=slider]").count():
-            return ("slider", "ArrowRight", "ArrowLeft", box.locator("[role=slider]"))
-    # An app of filters only (the failure explorer): step its first dropdown down and back up.
+        slider = box.locator("[role=slider]")
+        if slider.count():
+            now, end = (float(slider.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+            return ("slider", *arrow_keys("slider", now, end), slider)
+    # An app of dropdowns (the failure explorer, the readiness diagnostic): step the first.
     select = page.locator(".kit-app .kit-input:visible select").first
-    return ("select", "ArrowDown", "ArrowUp", select)
+    index, count = select.evaluate("s => [s.selectedIndex, s.options.length]")
+    return ("select", *arrow_keys("select", index, count - 1), select)
 
 
-def change_and_time(page, how: tuple[str, str, str], step: int, timeout: float = 30.0) -> float:
-    """Make one change from the keyboard; return ms from the committing key to the new result.
+@dataclass(frozen=True)
+class ChangeTime:
+    """Milliseconds from the committing key until the results finished changing (shown) and
+    until the kernel had also answered everything the key sent (done)."""
 
-    The clock runs in the page: from the key press (Enter for a field, the arrow for a
-    slider) to the last change of the results' HTML before they stay still for 400 ms, which
-    is when the person sees the whole new result.
+    shown: float
+    done: float
+
+
+def change_and_time(page, how: tuple[str, str, str, object], step: int,
+                    timeout: float = 30.0) -> ChangeTime:
+    """Make one change from the keyboard and time it, in the page, from the key press (Enter
+    for a field, the arrow for a slider or dropdown).
+
+    The change counts only if the key sent the kernel a message, the kernel answered it, and
+    the text of the results changed; otherwise this raises, saying which of these failed.
+    ``page`` must watch its kernel (``watch_kernel``).
     """
     kind, there, back, target = how
     page.evaluate(_SETTLE, RESULTS)
@@ -332,6 +455,5 @@ def change_and_time(page, how: tuple[str, str, str], step: int, timeout: float =
     else:
         page.evaluate(_ARM, RESULTS)
         page.keyboard.press(entry)
-    return page.evaluate(f"() => Promise.race([({_READ})(), "
-                         f"new Promise((_, no) => setTimeout(() => no('timeout'), "
-                         f"{int(timeout * 1000)}))])")
+    t = page.evaluate(f"() => Promise.race([({_READ})(), ({_TIMEOUT})({int(timeout * 1000)})])")
+    return ChangeTime(t["shown"], t["done"])

@@ -5,13 +5,15 @@ Every notebook in apps/ is measured against a one-slider Voilà notebook
 ratio says what the kit adds over the least Voilà can do.
 
 - Time to interactive: from navigation until the first input is visible and a change made
-  to it shows in the result (for a Markdown page: until its title is visible). Measured on a
+  to it is over, as timed below (for a Markdown page: until its title is visible). Measured on a
   server without preheated kernels (cold: the kernel starts and runs the notebook while the
   viewer waits) and on one configured like ``make apps`` (preheated). Target: <= 1.15x the
   baseline.
 - Interaction latency: from the key that commits a change (Enter, or an arrow on a slider)
-  until the result's HTML has finished changing in the page (its last change before 400 ms of
-  quiet). Target: median <= 250 ms.
+  until the kernel has answered every message the key sent and the results, whose text must
+  have changed, have finished redrawing (their last change before 400 ms of quiet). Also
+  reported: until the results finished redrawing alone, which is shorter when the kernel goes
+  on to redraw something that comes out the same. Target: median <= 250 ms.
 - Memory: resident memory of each viewer's kernel once the page is interactive (target
   <= 160 MiB), and of the Voilà server.
 
@@ -27,6 +29,7 @@ import time
 import psutil
 from _common import (
     BASELINE,
+    ChangeTime,
     change_and_time,
     chromium,
     first_input_change,
@@ -41,6 +44,7 @@ from _common import (
     served_notebooks,
     summary,
     wait_until_settled,
+    watch_kernel,
 )
 from playwright.sync_api import Error as PlaywrightError
 
@@ -56,6 +60,7 @@ def open_until_interactive(browser, url: str, name: str):
     """Open ``url`` in a fresh browser context; return (seconds, context, page)."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
+    watch_kernel(page)
     start = time.perf_counter()
     page.goto(url, wait_until="commit", timeout=60_000)
     if is_app(name):
@@ -84,11 +89,12 @@ def measure_tti(browser, server, names, runs: int, *, preheated: bool) -> dict:
     return {"times_s": times, "kernel_memory": memory}
 
 
-def measure_latency(browser, server, names, changes: int) -> dict[str, list[float]]:
+def measure_latency(browser, server, names, changes: int) -> dict[str, list[ChangeTime]]:
     out = {}
     for name in [n for n in names if is_app(n)]:
         wait_until_settled(server, len(names))
         _s, context, page = open_until_interactive(browser, server.url(name), name)
+        # planned from where the change timing the page load left the input
         how = first_input_change(page)
         out[name] = []
         for step in range(changes):
@@ -96,7 +102,7 @@ def measure_latency(browser, server, names, changes: int) -> dict[str, list[floa
                 out[name].append(change_and_time(page, how, step))
             except PlaywrightError as error:
                 # one lost change must not cost the other apps' figures: say it, go on
-                print(f"{name}: change {step + 1} ({how[0]}) showed no new result: {error}")
+                print(f"{name}: change {step + 1} ({how[0]}) was not measured: {error}")
                 break
         context.close()
     return out
@@ -141,16 +147,21 @@ def main() -> None:
               f"{row['ratio_cold']:>11.2f}x{row['ratio_preheated']:>11.2f}x")
     figures["time_to_interactive"] = per_app
 
-    print(f"\nInteraction latency, ms from the committing key to the new result "
-          f"({args.changes} changes; target median <= 250 ms)")
-    figures["latency_ms"] = {}
-    for name, ms in latency.items():
-        if not ms:
+    print(f"\nInteraction latency, ms from the committing key until the kernel has answered "
+          f"and the new result is drawn ({args.changes} changes; target median <= 250 ms); "
+          "'shown': until the results alone finished redrawing")
+    figures["latency_ms"], figures["latency_shown_ms"] = {}, {}
+    for name, times in latency.items():
+        if not times:
             print(f"{name:<26} no change measured (see above)")
             continue
+        ms, shown = [t.done for t in times], [t.shown for t in times]
         figures["latency_ms"][name] = summary(ms)
+        figures["latency_shown_ms"][name] = summary(shown)
         print(f"{name:<26} median {statistics.median(ms):7.0f}   p95 {pct(ms, 0.95):7.0f}   "
-              f"max {max(ms):7.0f}")
+              f"max {max(ms):7.0f}   shown: median {statistics.median(shown):7.0f}"
+              + (f"   ({len(ms)} of {args.changes} changes)" if len(ms) < args.changes
+                 else ""))
 
     print("\nMemory of one viewer's kernel once interactive, MiB (target <= 160 MiB RSS)")
     figures["kernel_memory_mib"] = {}

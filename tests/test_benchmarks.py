@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
 import sys
 
 import nbformat
 import pytest
+from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
+from playwright.sync_api import Error as PlaywrightError
 
 from widgets import course
 
@@ -110,3 +113,99 @@ def test_view_benchmark_can_drive_every_tool(name, monkeypatch):
     monkeypatch.setattr(bench_views, "REPEATS", 2)
     times = bench_views.tool(name)
     assert len(times) == 2 and all(t >= 0 for t in times)
+
+
+# --------------------------------------------------------------- the Voila latency harness
+def test_number_field_entry_always_differs_from_what_it_shows():
+    assert common.other_number("1,000") == "1100"
+    assert common.other_number("50%") == "55"
+    assert common.other_number("$2.5") == "2.75"
+    assert common.other_number("0") == "1"  # 10% more than nothing is nothing: no change
+    assert common.other_number("Claims triage") is None
+
+
+def test_slider_and_dropdown_move_away_from_the_end_they_are_at():
+    # the page-load timing moved the readiness dropdown to its last option; a second
+    # ArrowDown from there changed nothing and the first timed change was lost
+    assert common.arrow_keys("select", 1, 2) == ("ArrowDown", "ArrowUp")
+    assert common.arrow_keys("select", 2, 2) == ("ArrowUp", "ArrowDown")
+    assert common.arrow_keys("slider", 5, 100) == ("ArrowRight", "ArrowLeft")
+    assert common.arrow_keys("slider", 100, 100) == ("ArrowLeft", "ArrowRight")
+
+
+def _frame(channel: str, msg_type: str, msg_id: str, parent_id: str = "",
+           content: dict | None = None) -> list[int]:
+    """A kernel message as Jupyter Server puts it on the websocket (protocol v1)."""
+    pack = lambda d: json.dumps(d).encode()  # noqa: E731
+    msg = {"header": {"msg_id": msg_id, "msg_type": msg_type},
+           "parent_header": {"msg_id": parent_id} if parent_id else {},
+           "metadata": {}, "content": content or {}}
+    return list(serialize_msg_to_ws_v1(msg, channel, pack=pack))
+
+
+_PAGE = ('<div class="kit-app"><input class="kit-input" value="5">'
+         '<div class="kit-results"><b>5</b></div></div>')
+#: Replays, in the page, what the kernel does after the key: the page sends a request; at
+#: ``shownMs`` the result changes (its text, or only its style); at ``idleMs`` the kernel says
+#: it is done. Returns when each happened, from the key press.
+_REPLAY = """async ([request, idle, shownMs, idleMs, text]) => {
+  const k = window.__kitKernel, b = document.querySelector('.kit-results b');
+  const at = (ms, act) => new Promise(r => setTimeout(() => { act(); r(performance.now()); }, ms));
+  k.onSend(new Uint8Array(request).buffer);
+  const [shown, done] = await Promise.all([
+    at(shownMs, () => { if (text) { b.textContent = text; } else { b.style.color = 'red'; } }),
+    at(idleMs, () => k.onFrame(new Uint8Array(idle).buffer))]);
+  return {shown: shown - window.__kitPressed, idle: done - window.__kitPressed};
+}"""
+
+
+@pytest.fixture
+def harness_page(page):
+    page.set_content(_PAGE)
+    page.add_script_tag(content=common.KERNEL_WATCH)
+    return page
+
+
+def _timed_change(page, *, text: str, shown_ms: int = 30, idle_ms: int = 30, send=True):
+    """Time one replayed change with the benchmark's harness; return its figures and when
+    the replayed events happened."""
+    page.evaluate(common._ARM, common.RESULTS)
+    page.locator(".kit-input").press("Enter")
+    events = None
+    if send:
+        events = page.evaluate(_REPLAY, [_frame("shell", "comm_msg", "req-1"),
+                                         _frame("iopub", "status", "st-1", "req-1",
+                                                {"execution_state": "idle"}),
+                                         shown_ms, idle_ms, text])
+    timed = page.evaluate(f"() => Promise.race([({common._READ})(), "
+                          f"({common._TIMEOUT})(2000)])")
+    return timed, events
+
+
+@pytest.mark.browser
+def test_harness_reads_the_kernel_protocol_jupyter_server_writes(harness_page):
+    read = harness_page.evaluate(
+        "b => window.__kitKernel.parse(new Uint8Array(b).buffer)",
+        _frame("iopub", "status", "st-1", "req-1", {"execution_state": "idle"}))
+    assert read == {"channel": "iopub", "header": {"msg_id": "st-1", "msg_type": "status"},
+                    "parent": {"msg_id": "req-1"}, "content": {"execution_state": "idle"}}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("shown_ms", "idle_ms"), [(30, 250), (250, 30)],
+                         ids=["kernel-busy-after-the-result", "result-drawn-after-the-answer"])
+def test_a_change_is_timed_until_the_kernel_has_answered_and_the_result_is_drawn(
+        harness_page, shown_ms, idle_ms):
+    # compared with when the replayed events happened, not with fixed times: a loaded
+    # machine delays them, and this checks the harness's bookkeeping, not the speed
+    t, events = _timed_change(harness_page, text="6", shown_ms=shown_ms, idle_ms=idle_ms)
+    assert t["shown"] == pytest.approx(events["shown"], abs=5)
+    assert t["done"] == pytest.approx(max(events["shown"], events["idle"]), abs=5)
+
+
+@pytest.mark.browser
+def test_a_change_that_does_not_change_the_results_text_is_not_timed(harness_page):
+    with pytest.raises(PlaywrightError, match="the text of the results did not change"):
+        _timed_change(harness_page, text="")  # restyled only: nothing new to read
+    with pytest.raises(PlaywrightError, match="the key sent nothing to the kernel"):
+        _timed_change(harness_page, text="6", send=False)

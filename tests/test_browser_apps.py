@@ -23,12 +23,17 @@ from tests.voila_page import (
     is_loopback_url,
     is_widget_app,
     open_app,
+    open_tab_by_keyboard,
     ready_selector,
     set_text,
+    tab_through,
     typed_number,
     walk_inputs,
 )
-from widgets import course
+from widgets import course, fmt, ui
+from widgets.budget import model as budget
+from widgets.budget import view as budget_view
+from widgets.maturity import model as maturity
 
 pytestmark = pytest.mark.browser
 
@@ -173,6 +178,86 @@ def test_pilot_designer_responds_validates_and_downloads(page: Page, voila_apps,
     expect(page.locator(".kit-verdict")).to_have_text("EXTEND")
     set_text(page, "Escalations may rise by", "3")
     expect(page.locator(".kit-verdict")).to_have_text("GO")
+    assert_clean(page)
+
+
+def test_budget_planner_every_section_is_reached_and_changes_the_result_by_keyboard(
+        page: Page, voila_apps):
+    """The planner's inputs sit in five tabs, and the generic keyboard test reaches only the
+    open one: here each tab is opened from the keyboard, Tab reaches every input of it in
+    the view's order, and a number typed into one of them moves the figure it drives."""
+    page.set_viewport_size(DESKTOP)
+    open_app(page, voila_apps.url("budget-planner.ipynb"))
+    tabs = budget_view.build_app().inputs_tabs
+    sections = {title: [c.label for c in box.children if isinstance(c, ui.Field)]
+                for title, box in zip(tabs.titles, tabs.children, strict=True)}
+    assert list(sections) == ["Use case", "Inference", "Costs", "Value", "Risk"]
+    values, risk = dict(budget.PRESETS["customer-service"].values), {}
+
+    def shown() -> dict[str, str]:
+        a = budget.analyse(budget.budget_inputs(**values), **risk)
+        return {".kit-npv": fmt.usd(a.result.npv, digits=-1),
+                ".kit-p-roi": fmt.pct(a.monte_carlo.p_roi_positive)}
+
+    # per section: the input typed over, the entry, the model parameter it sets, the figure
+    edits = {"Use case": ("Users", "250", values, "users", 250, ".kit-npv"),
+             "Inference": ("Requests", "400000", values, "requests_per_month", 400_000,
+                           ".kit-npv"),
+             "Costs": ("Platform, one-off", "120000", values, "platform_one_off", 120_000,
+                       ".kit-npv"),
+             "Value": ("Hours saved", "15", values, "hours_saved_per_user_month", 15,
+                       ".kit-npv"),
+             # the last tab drives only the uncertainty figures
+             "Risk": ("Value uncertainty", "80", risk, "value_spread", 0.8, ".kit-p-roi")}
+    for title, labels in sections.items():
+        label, entry, target, name, value, figure = edits[title]
+        open_tab_by_keyboard(page, ".kit-app .kit-inputs", title)
+        reached: dict[str, str] = {}  # a slider takes the focus twice: handle and readout
+        for focused in tab_through(page, ".kit-app .kit-inputs"):
+            if focused["id"] in reached:
+                continue
+            reached[focused["id"]] = focused["label"]
+            if focused["label"] == label:
+                before = shown()[figure]
+                target[name] = value
+                assert shown()[figure] != before, f"{label} = {entry} would not move {figure}"
+                page.keyboard.press("ControlOrMeta+a")
+                page.keyboard.type(entry)
+                page.keyboard.press("Enter")
+                expect(page.locator(figure)).to_have_text(shown()[figure])
+        reached_labels = list(reached.values())
+        assert reached_labels == labels, (
+            f"Tab in the {title} tab reaches {reached_labels}, not {labels}")
+    assert_clean(page)
+
+
+def test_maturity_check_second_tab_is_reached_and_changes_the_result_by_keyboard(
+        page: Page, voila_apps):
+    """The generic keyboard test stays in the first of the maturity check's two tabs."""
+    page.set_viewport_size(DESKTOP)
+    open_app(page, voila_apps.url("maturity-check.ipynb"))
+    open_tab_by_keyboard(page, ".kit-app .kit-inputs", "Readiness level")
+    expected, evidence = 7, [True] * 4 + [False] * 5  # the app's starting answers
+    checks = [f"TRL {lvl.level}: {lvl.short}" for lvl in maturity.TRL_LEVELS]
+    gap = page.locator(".kit-trl-gap")
+    reached: dict[str, str] = {}
+    for focused in tab_through(page, ".kit-app .kit-inputs"):
+        if focused["id"] in reached:
+            continue
+        reached[focused["id"]] = focused["label"]
+        before = maturity.assess_readiness(expected, evidence).gap
+        if focused["role"] == "slider":
+            page.keyboard.press("ArrowRight")
+            expected += 1
+        elif focused["label"] == checks[4]:
+            page.keyboard.press("Space")
+            evidence[4] = True
+        else:
+            continue
+        assert maturity.assess_readiness(expected, evidence).gap != before
+        expect(gap).to_have_text(str(maturity.assess_readiness(expected, evidence).gap))
+    assert list(reached.values()) == ["Level the plan assumes", *checks]
+    assert (expected, evidence[4]) == (8, True), "the slider or TRL 5 was not changed"
     assert_clean(page)
 
 

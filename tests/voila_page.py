@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -140,9 +141,12 @@ _FOCUSED = """() => {
   if (!box.dataset.kitId) {
     box.dataset.kitId = String(document.querySelectorAll('[data-kit-id]').length);
   }
+  // a slider's handle has no <label> of its own: its widget's description labels it
+  const label = (el.labels && el.labels[0]) || box.querySelector('label');
   return {id: box.dataset.kitId, tag: el.tagName.toLowerCase(), type: el.type || '',
           role: el.getAttribute('role') || '', value: el.value ?? '',
-          now: el.getAttribute('aria-valuenow'), max: el.getAttribute('aria-valuemax')};
+          now: el.getAttribute('aria-valuenow'), max: el.getAttribute('aria-valuemax'),
+          label: label ? label.innerText.trim() : ''};
 }"""
 RESULTS = ".kit-app .kit-results"
 # an app may nest tools (the pilot designer's sections), so watch every results panel
@@ -227,3 +231,48 @@ def walk_inputs(page: Page, *, change: bool = True, limit: int = 120) -> list[di
         if len(reached) == total and changed and typed:
             break
     return list(reached.values())
+
+
+def open_tab_by_keyboard(page: Page, within: str, title: str, limit: int = 80) -> None:
+    """Open the tab ``title`` of the tab bar inside ``within`` with the keyboard only.
+
+    Lumino's tab bar (ipywidgets ``Tab``) is one tab stop: Tab reaches it, the arrow keys
+    move between its tabs and Enter opens the one with the focus.
+    """
+    focused_tab = """(within) => {
+      const el = document.activeElement, bar = document.querySelector(within + ' [role=tablist]');
+      return bar && el && el.getAttribute('role') === 'tab' && bar.contains(el)
+        ? el.innerText.trim() : null;
+    }"""
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(focused_tab, within) is not None:
+            break
+    else:
+        raise AssertionError(f"Tab never reaches the tab bar in {within}")
+    for _ in range(page.locator(within).first.get_by_role("tab").count()):
+        if page.evaluate(focused_tab, within) == title:
+            break
+        page.keyboard.press("ArrowRight")
+    else:
+        raise AssertionError(f"the arrow keys never reach the tab {title!r} in {within}")
+    page.keyboard.press("Enter")
+    tab = page.locator(within).first.get_by_role("tab", name=title, exact=True)
+    expect(tab).to_have_attribute("aria-selected", "true")
+
+
+def tab_through(page: Page, within: str, limit: int = 60) -> Iterator[dict]:
+    """Press Tab until the focus leaves ``within``; yield each app input it lands on.
+
+    The caller may use the keyboard on a yielded input before the walk goes on.
+    """
+    inside = "(sel) => !!document.activeElement?.closest(sel)"
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if not page.evaluate(inside, within):
+            return
+        focused = page.evaluate(_FOCUSED)
+        if focused:
+            yield focused
+    raise AssertionError(f"{limit} presses of Tab never left {within}")
