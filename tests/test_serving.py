@@ -276,11 +276,11 @@ def test_a_handed_out_kernel_waits_for_its_page_then_follows_the_usual_rule():
     km._handed_out["a"] -= timedelta(seconds=2)  # the page never came
     assert not km.awaiting_viewer("a")
 
-    km._handed_out["c"] -= timedelta(seconds=1)
-    km._kernel_connections["c"] = 1  # its page connected ...
-    km.note_handoffs()
-    km._kernel_connections["c"] = 0  # ... and the tab closed: culled as usual
-    assert not km.awaiting_viewer("c")
+    assert km.awaiting_viewer("c")
+    km.notify_connect("c")  # its page connected ...
+    km.notify_disconnect("c")  # ... and the tab closed, before the next check
+    assert not km.awaiting_viewer("c")  # culled by the usual rule
+    assert km._kernel_connections["c"] == 0
 
 
 def test_the_grace_is_never_shorter_than_the_cull_timeout():

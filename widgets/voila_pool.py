@@ -55,8 +55,7 @@ class PreheatSafeKernelManager(AsyncMappingKernelManager):
     def note_handoffs(self) -> set[str]:
         """Record kernels seen outside the pool for the first time; restart their idle clock.
 
-        Returns the newly handed-out kernels. Also records which kernels have had a
-        connection, and forgets kernels that are gone.
+        Returns the newly handed-out kernels, and forgets kernels that are gone.
         """
         pooled, now = self.pooled_kernel_ids(), utcnow()
         new = set()
@@ -70,8 +69,6 @@ class PreheatSafeKernelManager(AsyncMappingKernelManager):
                 self._handed_out[kernel_id] = now
                 kernel.last_activity = now
                 new.add(kernel_id)
-            if self._kernel_connections.get(kernel_id, 0) > 0:
-                self._connected.add(kernel_id)
         for gone in set(self._handed_out) - set(self._kernels):
             del self._handed_out[gone]
             self._connected.discard(gone)
@@ -84,6 +81,12 @@ class PreheatSafeKernelManager(AsyncMappingKernelManager):
             return False
         grace = max(self.handoff_grace, float(self.cull_idle_timeout))
         return (utcnow() - since).total_seconds() < grace
+
+    def notify_connect(self, kernel_id: str) -> None:
+        # Recorded as it happens: a page that connects and closes between two cull checks
+        # has still had its connection, and its kernel is culled by the usual rule.
+        self._connected.add(kernel_id)
+        super().notify_connect(kernel_id)
 
     async def cull_kernels(self):
         self.note_handoffs()
