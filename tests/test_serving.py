@@ -55,6 +55,12 @@ def test_preheating_and_culling_are_configured(config):
     assert cull["cull_connected"] is False
 
 
+def test_a_busy_server_waits_for_a_cells_output(config):
+    # With nbclient's 4-second default, 8 of 30 pages opened at once (bench_concurrency.py)
+    # rendered their app cell with no output: it arrived after Voilà had stopped waiting.
+    assert config["VoilaExecutor"]["iopub_timeout"] >= 30
+
+
 def test_the_page_loads_only_the_widget_extensions(config):
     # Every lab extension in the environment is otherwise loaded into each page; nbgrader's
     # fails there and logs errors in the browser console.
