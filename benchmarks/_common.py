@@ -37,6 +37,9 @@ MIB = 2**20
 RESULTS_DIR = course.path(".benchmarks")
 FIXTURES = course.path(course.BENCHMARKS, "fixtures")
 BASELINE = "minimal-slider.ipynb"  # the one-slider Voilà notebook every app is compared with
+#: Kernel arguments for notebooks a benchmark runs itself: ipykernel warns on every start that
+#: its local TCP sockets are unencrypted, which buried the figures once per notebook.
+QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
 
 
 # ------------------------------------------------------------------------------ machine

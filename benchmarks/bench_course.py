@@ -28,6 +28,7 @@ from pathlib import Path
 import nbformat
 import psutil
 from _common import (
+    QUIET_KERNEL,
     chromium,
     cpu_seconds,
     machine,
@@ -96,10 +97,7 @@ def run(nb, folder: Path) -> dict:
     nb = nbformat.from_dict(nb)
     with KernelWatch() as watch:
         start = time.perf_counter()
-        # ipykernel warns on every start that its local TCP sockets are unencrypted; once per
-        # notebook it buried the figures. Errors still print.
-        NotebookClient(nb, timeout=600, kernel_name="python3",
-                       extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        NotebookClient(nb, timeout=600, kernel_name="python3", extra_arguments=QUIET_KERNEL,
                        resources={"metadata": {"path": str(folder)}}).execute()
         seconds = time.perf_counter() - start
     return {"s": seconds, "kernel_peak_mib": watch.peak_mib, "kernel_cpu_s": watch.cpu_s}

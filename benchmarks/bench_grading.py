@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from _common import QUIET_KERNEL
 from nbclient import NotebookClient
 
 from widgets import course
@@ -59,6 +60,7 @@ def floor(root: Path, assignment: str, timeout: int) -> tuple[float, int]:
                 nb = nbformat.read(path, as_version=4)
                 with tempfile.TemporaryDirectory() as cwd:
                     NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                   extra_arguments=QUIET_KERNEL,
                                    resources={"metadata": {"path": cwd}}).execute()
                 ran += 1
     finally:
