@@ -61,6 +61,12 @@ def test_a_busy_server_waits_for_a_cells_output(config):
     assert config["VoilaExecutor"]["iopub_timeout"] >= 30
 
 
+def test_the_lab_servers_voila_pages_wait_as_long_as_make_apps(config):
+    command = serve.lab_command(serve.free_port(), "token")
+    timeout = config["VoilaExecutor"]["iopub_timeout"]
+    assert f"--VoilaExecutor.iopub_timeout={timeout}" in command
+
+
 def test_the_page_loads_only_the_widget_extensions(config):
     # Every lab extension in the environment is otherwise loaded into each page; nbgrader's
     # fails there and logs errors in the browser console.

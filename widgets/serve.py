@@ -99,6 +99,9 @@ def lab_command(port: int, token: str, root: Path | None = None) -> list[str]:
     """
     _write_lab_overrides()
     root = root or course.root()
+    # Voilà's pages in this server read voila.json's VoilaConfiguration but not its
+    # VoilaExecutor section; on a busy hub a cell's output can trail its reply as in a room.
+    executor = json.loads(course.path("voila.json").read_text())["VoilaExecutor"]
     return [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",
         f"--ServerApp.ip={HOST}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
@@ -110,6 +113,7 @@ def lab_command(port: int, token: str, root: Path | None = None) -> list[str]:
         # settings are unset); unset, they use the MathJax 3 bundled with Voilà, as `make apps`
         # does. JupyterLab bundles its own MathJax and ignores them.
         "--ServerApp.tornado_settings={'mathjax_url': None, 'mathjax_config': None}",
+        *(f"--VoilaExecutor.{name}={value}" for name, value in executor.items()),
         # Containers and CI machines often run as root; Jupyter refuses that unless told.
         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
     ]
