@@ -4,6 +4,7 @@ coefficients and an independent fitter, properties, and the view."""
 from __future__ import annotations
 
 import base64
+import json
 import math
 import re
 import subprocess
@@ -346,6 +347,16 @@ def test_a_changed_portfolio_is_refitted_not_predicted_from_the_stale_fit(tmp_pa
     edited = pd.read_csv(csv)
     edited = edited[edited.index % 2 == 0]  # half the projects: a different fit
     edited.to_csv(csv, index=False)
+    assert stored_fit.load(csv) is None
+
+
+def test_a_fit_stored_for_other_features_means_a_refit(tmp_path):
+    csv = tmp_path / "genai_projects.csv"
+    csv.write_bytes(data.file_path("genai_projects").read_bytes())
+    path = stored_fit.store(csv, data.read_file("genai_projects", csv))
+    doc = json.loads(path.read_text())
+    doc["coef"]["no_owner"] = doc["coef"].pop("no_business_owner")  # a feature renamed since
+    path.write_text(json.dumps(doc))
     assert stored_fit.load(csv) is None
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from widgets.readiness.model import RiskModel, fit_risk_model
+from widgets.readiness.model import FEATURES, RiskModel, fit_risk_model
 
 __all__ = ["SIGNIFICANT_DIGITS", "fit_file", "load", "store"]
 
@@ -67,6 +67,10 @@ def load(projects_csv: Path) -> RiskModel | None:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         if doc["data_sha256"] != _sha256(projects_csv):
+            return None
+        # A fit stored before the features changed would predict from the wrong coefficients.
+        names = ("const", *FEATURES)
+        if tuple(doc["coef"]) != names or len(doc["cov"]) != len(names):
             return None
         return RiskModel(
             coef={k: float(x) for k, x in doc["coef"].items()},
