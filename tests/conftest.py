@@ -48,12 +48,9 @@ def browser_context_args(browser_context_args):
 @pytest.fixture(scope="session")
 def voila_apps(tmp_path_factory) -> Iterator[VoilaServer]:
     """Voilà serving ``apps/`` exactly as ``make apps`` does (same voila.json)."""
-    server = VoilaServer(ROOT / course.APPS, log=tmp_path_factory.mktemp("voila") / "apps.log")
-    try:
-        server.wait()
+    with VoilaServer(ROOT / course.APPS,
+                     log=tmp_path_factory.mktemp("voila") / "apps.log") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -63,13 +60,9 @@ def voila_course(tmp_path_factory) -> Iterator[VoilaServer]:
     Preheating is off: with the course root as its folder, Voilà would start a kernel for
     every notebook below it (including those inside .venv) before serving a page.
     """
-    server = VoilaServer(ROOT, extra=["--VoilaConfiguration.preheat_kernel=False"],
-                         log=tmp_path_factory.mktemp("voila") / "course.log")
-    try:
-        server.wait()
+    with VoilaServer(ROOT, extra=["--VoilaConfiguration.preheat_kernel=False"],
+                     log=tmp_path_factory.mktemp("voila") / "course.log") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

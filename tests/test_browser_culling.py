@@ -27,15 +27,11 @@ APP = "pilot-designer.ipynb"
 
 @pytest.fixture(scope="module")
 def short_cull(tmp_path_factory) -> Iterator[VoilaServer]:
-    server = VoilaServer(course.path(course.APPS),
-                         extra=[f"--MappingKernelManager.cull_idle_timeout={CULL_AFTER_S}",
-                                f"--MappingKernelManager.cull_interval={CHECK_EVERY_S}"],
-                         log=tmp_path_factory.mktemp("voila") / "cull.log")
-    try:
-        server.wait()
+    with VoilaServer(course.path(course.APPS),
+                     extra=[f"--MappingKernelManager.cull_idle_timeout={CULL_AFTER_S}",
+                            f"--MappingKernelManager.cull_interval={CHECK_EVERY_S}"],
+                     log=tmp_path_factory.mktemp("voila") / "cull.log") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _kernels(server: VoilaServer) -> dict[str, psutil.Process]:

@@ -27,14 +27,10 @@ def slides_server(tmp_path_factory) -> Iterator[VoilaServer]:
     Heartbeats every second: Voilà sends them while a slow cell runs, and the slides page
     must survive them (a lesson on a busy machine takes longer than the default 10 s).
     """
-    server = VoilaServer(course.path(course.LESSONS), extra=[*slides.VOILA_ARGS,
-                                        "--VoilaConfiguration.http_keep_alive_timeout=1"],
-                         log=tmp_path_factory.mktemp("voila") / "slides.log")
-    try:
-        server.wait()
+    with VoilaServer(course.path(course.LESSONS),
+                     extra=[*slides.VOILA_ARGS, "--VoilaConfiguration.http_keep_alive_timeout=1"],
+                     log=tmp_path_factory.mktemp("voila") / "slides.log") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _expected_slides(lesson) -> int:

@@ -144,6 +144,9 @@ def apps_command(port: int, host: str = HOST, token: str | None = None) -> list[
 class VoilaServer:
     """Voilà on a free port of 127.0.0.1, for the browser tests and the benchmarks.
 
+    Use it as a context manager (``with VoilaServer(...) as server:``): entering waits until
+    it answers, leaving stops it.
+
     It runs from the course root, so the committed voila.json configures it exactly as
     ``make apps``, and in ``server_env()``, so it finds the kit's template. ``extra`` adds
     command-line settings (they override voila.json).
@@ -178,6 +181,17 @@ class VoilaServer:
 
     def url(self, notebook: str) -> str:
         return f"{self.base}/voila/render/{notebook}"
+
+    def __enter__(self) -> VoilaServer:
+        """Wait until the server answers; stop it if it never does."""
+        try:
+            return self.wait()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def stop(self) -> None:
         self.proc.terminate()
