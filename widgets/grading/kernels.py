@@ -52,10 +52,7 @@ class SandboxKernelManager(AsyncKernelManager):
         # kernel_cmd is [launcher..., spec, "--", kernel argv...]: the template needs the last two.
         split = kernel_cmd.index("--")
         pid = self.zygote.spawn(kernel_cmd[split - 1], kernel_cmd[split + 1:], self.kernel_log)
-        prov = self.provisioner
-        prov.process = ForkedProcess(pid)
-        prov.pid = prov.pgid = pid
-        self._reconcile_connection_info(prov.connection_info)
+        adopt_forked_kernel(self, pid)
 
     @property
     def launcher_pid(self) -> int | None:
@@ -145,6 +142,15 @@ class MemoryWatch:
             self._task.cancel()
 
 
+def adopt_forked_kernel(km, pid: int) -> None:
+    """Make kernel manager ``km`` manage the kernel a template forked as process ``pid`` (its
+    own process group), as its provisioner would have managed a kernel it started itself."""
+    prov = km.provisioner
+    prov.process = ForkedProcess(pid)
+    prov.pid = prov.pgid = pid
+    km._reconcile_connection_info(prov.connection_info)
+
+
 class ForkedProcess:
     """Enough of ``subprocess.Popen`` for jupyter_client, for a kernel the template forked.
 
@@ -209,8 +215,9 @@ class Zygote:
             raise ZygoteError(f"the kernel template exited (code {self.proc.poll()})")
         return json.loads(line)
 
-    def spawn(self, spec: str, argv: list[str], log: str) -> int:
-        """Fork a sandboxed kernel; return its process id."""
+    def spawn(self, spec: str | dict, argv: list[str], log: str | None) -> int:
+        """Fork a sandboxed kernel; return its process id (``spec``: the sandbox spec or its
+        file; ``log``: the kernel's output file, None for the template's stderr)."""
         if self.proc.poll() is not None:
             raise ZygoteError(f"the kernel template exited (code {self.proc.returncode})")
         if self.ready is None:

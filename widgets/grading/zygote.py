@@ -14,7 +14,11 @@ are already imported, and NumPy's global random state is re-seeded from the OS i
 (Python's ``random`` re-seeds itself on fork).
 
 Protocol (one JSON object per line): the worker writes ``{"spec", "argv", "log"}`` to the
-template's stdin; it answers ``{"pid": <pid>}`` or ``{"error": "..."}`` on stdout.
+template's stdin; it answers ``{"pid": <pid>}`` or ``{"error": "..."}`` on stdout. ``spec`` is
+the sandbox spec or the path of its file; ``log`` may be null (the template's stderr).
+
+:mod:`widgets.forked_kernels` uses the same template for Voilà's viewer kernels, with a spec
+that asks for no namespaces, limits or user change.
 """
 
 from __future__ import annotations
@@ -30,11 +34,17 @@ import threading
 import time
 from pathlib import Path
 
+import setproctitle
+
 from widgets.grading import sandbox
 
 
 def _in_process_kernel(spec: dict, cmd: list[str]) -> None:
     """Run ipykernel here, as ``cmd`` (``python -m ipykernel_launcher -f ...``) would."""
+    # A fork shows the template's command line; show the kernel's, with its connection file,
+    # so ps, the culling test and the benchmarks know which kernel this is. (Before the
+    # environment changes: setproctitle finds the room for the title next to it.)
+    setproctitle.setproctitle(" ".join(cmd))
     os.environ.clear()
     os.environ.update(spec["env"])
     args = cmd[cmd.index("ipykernel_launcher") + 1:] if "ipykernel_launcher" in cmd else cmd[1:]
@@ -55,9 +65,13 @@ def _in_process_kernel(spec: dict, cmd: list[str]) -> None:
 
 
 def _spawn(request: dict, live: set[int]) -> int:
-    with open(request["spec"]) as f:
-        spec = json.load(f)
-    log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    spec = request["spec"]
+    if not isinstance(spec, dict):  # a path to the spec file the grading worker wrote
+        with open(spec) as f:
+            spec = json.load(f)
+    # Without a log the kernel writes where the template writes its errors (a Voilà server's log).
+    log = (os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+           if request.get("log") else os.dup(2))
     pid = os.fork()
     if pid == 0:
         try:

@@ -1,0 +1,175 @@
+"""Voilà viewer kernels forked from the pre-loaded template (widgets/forked_kernels.py).
+
+These start real kernels through the multi-kernel manager voila.json configures, run code in
+them and read back what each kernel reports about itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import sys
+import time
+
+import nbformat
+import psutil
+import pytest
+from traitlets.config import Config
+
+from widgets import course
+from widgets.forked_kernels import TEMPLATE, forkable
+from widgets.voila_pool import PreheatSafeKernelManager
+
+#: The template for these tests pre-loads pandas (a kernel started the usual way has not).
+PRELOAD = ["pandas"]
+
+PROBE = ("import json, os, sys; print(json.dumps({'preloaded': 'pandas' in sys.modules, "
+         "'cwd': os.getcwd(), 'pid': os.getpid(), 'probe': os.environ.get('KIT_PROBE')}))")
+
+
+@pytest.fixture
+def manager(tmp_path):
+    TEMPLATE.close()  # a template that pre-loads exactly PRELOAD, whatever ran before
+    config = Config(json.loads(course.path("voila.json").read_text()))
+    config.ForkedKernelManager.preload = PRELOAD
+    (tmp_path / "connections").mkdir()
+    yield PreheatSafeKernelManager(config=config, root_dir=str(tmp_path),
+                                   connection_dir=str(tmp_path / "connections"))
+    TEMPLATE.close()
+
+
+async def _execute(km, code: str, timeout: float = 60) -> tuple[str, str | None]:
+    """Execute ``code``; return (stdout, error name or None)."""
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=timeout)
+        out, error = [], []
+
+        def hook(msg):
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                error.append(msg["content"]["ename"])
+
+        await kc.execute_interactive(code, output_hook=hook, timeout=timeout)
+        return "".join(out), (error[0] if error else None)
+    finally:
+        kc.stop_channels()
+
+
+async def _probe(km) -> dict:
+    out, error = await _execute(km, PROBE)
+    assert error is None
+    return json.loads(out)
+
+
+def _gone(pid: int, within: float = 20) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_kernel_is_forked_from_the_template_in_the_folder_and_environment_voila_asks(
+        manager, tmp_path):
+    async def scenario():
+        kernel_id = await manager.start_kernel(path=str(tmp_path),
+                                               env={**os.environ, "KIT_PROBE": "seen"})
+        km = manager.get_kernel(kernel_id)
+        try:
+            return await _probe(km), km.provisioner.pid
+        finally:
+            await manager.shutdown_all()
+
+    seen, supervisor_pid = asyncio.run(scenario())
+    assert seen["preloaded"] is True  # imported by the template, not by this kernel
+    assert seen["probe"] == "seen"
+    assert seen["cwd"] == str(tmp_path)
+    assert _gone(seen["pid"]) and _gone(supervisor_pid)
+
+
+def test_a_forked_kernel_shows_its_own_command_line_under_its_supervisor(manager, tmp_path):
+    async def scenario():
+        km = manager.get_kernel(await manager.start_kernel(path=str(tmp_path)))
+        try:
+            seen = await _probe(km)
+            kernel = psutil.Process(seen["pid"])
+            return (" ".join(kernel.cmdline()), kernel.parent().pid, km.provisioner.pid,
+                    " ".join(kernel.parent().parent().cmdline()))
+        finally:
+            await manager.shutdown_all()
+
+    cmdline, parent, supervisor, grandparent = asyncio.run(scenario())
+    # ps, the culling test and the benchmarks find a kernel by its connection file.
+    assert re.search(r"ipykernel_launcher -f \S+kernel-[0-9a-f-]+\.json", cmdline)
+    assert parent == supervisor
+    assert "widgets.grading.zygote" in grandparent
+
+
+def test_a_forked_kernel_can_be_interrupted(manager, tmp_path):
+    async def scenario():
+        km = manager.get_kernel(await manager.start_kernel(path=str(tmp_path)))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            msg_id = kc.execute("import time; time.sleep(60)")
+            await asyncio.sleep(1.0)
+            started = time.monotonic()
+            await manager.interrupt_kernel(km.kernel_id)
+            while True:
+                reply = await kc.get_shell_msg(timeout=30)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return reply["content"], time.monotonic() - started
+        finally:
+            kc.stop_channels()
+            await manager.shutdown_all()
+
+    content, waited = asyncio.run(scenario())
+    assert content["status"] == "error" and content["ename"] == "KeyboardInterrupt"
+    assert waited < 30
+
+
+def test_a_dead_template_is_replaced_and_the_next_viewer_still_gets_a_kernel(manager, tmp_path):
+    async def scenario():
+        first = await _probe(manager.get_kernel(await manager.start_kernel(path=str(tmp_path))))
+        template = psutil.Process(first["pid"]).parent().parent()
+        template.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(template.wait, 10)
+        try:
+            second = await _probe(
+                manager.get_kernel(await manager.start_kernel(path=str(tmp_path))))
+            return template.pid, second, psutil.Process(second["pid"]).parent().parent().pid
+        finally:
+            await manager.shutdown_all()
+
+    old_template, second, new_template = asyncio.run(scenario())
+    assert second["preloaded"] is True  # forked again, from a new template
+    assert new_template != old_template
+
+
+def test_only_ipython_kernels_on_the_servers_own_python_are_forked():
+    assert forkable([sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"])
+    assert not forkable(["/usr/bin/env", "python3", "-m", "ipykernel_launcher", "-f", "k.json"])
+    assert not forkable([sys.executable, "-m", "some_other_kernel", "-f", "k.json"])
+    assert not forkable([])
+
+
+def test_every_app_is_preloaded_by_the_template_voila_json_configures():
+    config = json.loads(course.path("voila.json").read_text())
+    assert config["PreheatSafeKernelManager"]["kernel_manager_class"] == \
+        "widgets.forked_kernels.ForkedKernelManager"
+    preload = set(config["ForkedKernelManager"]["preload"])
+    for notebook in sorted(course.path(course.APPS).glob("*.ipynb")):
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            for module in re.findall(r"^from (widgets\.\w+) import", cell.source, re.M):
+                assert module in preload, f"{notebook.name} imports {module}, not pre-loaded"
