@@ -316,6 +316,29 @@ def test_a_kernel_seen_while_starting_for_the_pool_is_handed_out_only_when_taken
     assert km.note_handoffs() == {"b"}
 
 
+def test_a_kernel_handed_out_while_the_culler_is_running_is_not_culled(monkeypatch):
+    import asyncio
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    km, _ = _pool_manager(handoff_grace=60)
+    culled = []
+
+    async def usual_rule(self, kernel_id):  # "a" sat idle in the pool for an hour
+        culled.append(kernel_id)
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "cull_kernel_if_idle", usual_rule)
+
+    async def cull_round():
+        km.note_handoffs()  # as cull_kernels does, before it goes through the kernels
+        km._pools["app.ipynb"].pop(0)  # Voilà hands "a" to a viewer meanwhile
+        await km.cull_kernel_if_idle("a")  # then the culler reaches "a"
+
+    asyncio.run(cull_round())
+    assert culled == []  # it waits for its viewer's page instead
+    assert km.awaiting_viewer("a")
+
+
 def test_voila_json_uses_the_preheat_safe_kernel_manager(config):
     assert (config["VoilaConfiguration"]["multi_kernel_manager_class"]
             == "widgets.voila_pool.PreheatSafeKernelManager")

@@ -93,6 +93,10 @@ class PreheatSafeKernelManager(AsyncMappingKernelManager):
         await super().cull_kernels()
 
     async def cull_kernel_if_idle(self, kernel_id: str):
+        # The culler awaits between kernels, and Voilà may hand a pooled kernel to a viewer
+        # in that time: look again, or that kernel's hand-off goes unseen until the next
+        # round and it is culled for the time it sat in the pool.
+        self.note_handoffs()
         if self.awaiting_viewer(kernel_id):
             return None
         return await super().cull_kernel_if_idle(kernel_id)
