@@ -61,6 +61,12 @@ class Template:
                 self._zygote = None
                 raise
 
+    @property
+    def failed(self) -> list[str]:
+        """Modules the running template could not import (its kernels import them themselves)."""
+        ready = self._zygote.ready if self._zygote is not None else None
+        return list((ready or {}).get("failed", []))
+
     def close(self) -> None:
         with self._lock:
             if self._zygote is not None:
@@ -106,6 +112,10 @@ class ForkedKernelManager(ServerKernelManager):
             except ZygoteError as err:
                 self.log.warning("Kernel template unavailable (%s); starting a new Python", err)
             else:
+                missing = [m for m in TEMPLATE.failed if m in self.preload]
+                if missing:
+                    self.log.warning("The kernel template could not pre-load %s",
+                                     ", ".join(missing))
                 adopt_forked_kernel(self, pid)
                 return
         await super()._async_launch_kernel(kernel_cmd, **kw)
