@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -129,13 +130,47 @@ def rss_mib(proc: psutil.Process) -> float:
         return 0.0
 
 
-def tree_rss_mib(pid: int) -> float:
-    """Resident memory of a process and all its children."""
+def uss_mib(proc: psutil.Process) -> float:
+    """Memory only this process holds (unique set size), MiB: what ending it would free.
+    Pages shared with others, such as a forked kernel's pages still shared with its template,
+    are not in it. 0 for a process that has gone."""
+    try:
+        return proc.memory_full_info().uss / MIB
+    except psutil.Error:
+        return 0.0
+
+
+def pss_mib(proc: psutil.Process) -> float:
+    """Proportional set size, MiB: its own pages plus its share of pages it shares."""
+    try:
+        return proc.memory_full_info().pss / MIB
+    except psutil.Error:
+        return 0.0
+
+
+def tree_memory_mib(pid: int) -> float:
+    """Memory a process and all its children hold, MiB, as the sum of their proportional set
+    sizes: a page shared by forked kernels counts once, not once per kernel as RSS would."""
     try:
         root = psutil.Process(pid)
-        return sum(rss_mib(p) for p in [root, *root.children(recursive=True)])
+        return sum(pss_mib(p) for p in [root, *root.children(recursive=True)])
     except psutil.NoSuchProcess:
         return 0.0
+
+
+def kernel_of(page, server_pid: int) -> psutil.Process | None:
+    """The kernel process behind a page that loaded KERNEL_WATCH (found by its kernel id)."""
+    url = page.evaluate("() => window.__kitKernel && window.__kitKernel.socket") or ""
+    match = re.search(r"/api/kernels/([0-9a-f-]+)/", url)
+    if not match:
+        return None
+    for proc in kernels(server_pid):
+        try:
+            if f"kernel-{match.group(1)}.json" in " ".join(proc.cmdline()):
+                return proc
+        except psutil.Error:
+            continue
+    return None
 
 
 def peak_rss_mib(proc: psutil.Process) -> float:
@@ -168,7 +203,7 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_mib = max(self.peak_mib, tree_rss_mib(self.pid))
+            self.peak_mib = max(self.peak_mib, tree_memory_mib(self.pid))
             self._stop.wait(self.interval)
 
     def __enter__(self) -> Sampler:
@@ -301,6 +336,7 @@ KERNEL_WATCH = r"""(() => {
   WebSocket.prototype.send = function (data) {
     if (!watched.has(this)) {
       watched.add(this);
+      k.socket = this.url;
       this.addEventListener('message', e => k.onFrame(e.data));
     }
     k.onSend(data);

@@ -7,7 +7,9 @@ configured by voila.json (preheated pool, the kit's kernel manager), except for 
 timeout so the benchmark can show the memory coming back.
 
 Prints whether every page rendered, the load-time distribution, the memory before, at the
-peak and after culling, and the CPU time per view.
+peak and after culling, and the CPU time per view. Memory is the sum of proportional set sizes
+over the server's process tree: kernels forked from the kit's template share its pages, and
+summing their RSS would count those pages once per kernel.
 
 Usage: python benchmarks/bench_concurrency.py [--viewers 30] [--cull 20]
 """
@@ -34,7 +36,7 @@ from _common import (
     save,
     served_notebooks,
     summary,
-    tree_rss_mib,
+    tree_memory_mib,
     wait_until_settled,
 )
 
@@ -77,7 +79,7 @@ def main() -> None:
     with served_notebooks(extra=extra, with_baseline=False) as (server, names):
         settle = wait_until_settled(server, len(names))
         pool = {k.pid for k in kernels(server.proc.pid)}
-        before_mib = tree_rss_mib(server.proc.pid)
+        before_mib = tree_memory_mib(server.proc.pid)
         server_proc = psutil.Process(server.proc.pid)
         server_cpu = cpu_seconds(server_proc)
         print(f"\nserver ready with {len(pool)} preheated kernels ({settle:.0f} s to fill): "
@@ -91,7 +93,7 @@ def main() -> None:
         page_kernels = [k for k in kernels(server.proc.pid) if k.pid not in pool]
         cpu_total = sum(cpu_seconds(k) for k in page_kernels)
         cpu_total += cpu_seconds(server_proc) - server_cpu
-        after_mib = tree_rss_mib(server.proc.pid)
+        after_mib = tree_memory_mib(server.proc.pid)
 
         times = [t for _n, t, _p in results]
         problems = [(n, p) for n, _t, p in results if p]
@@ -107,7 +109,7 @@ def main() -> None:
             ts = [t for n, t, _p in results if n == name]
             by_app[name] = summary(ts)
             print(f"  {name:<26} median {by_app[name]['median']:.1f}  max {max(ts):.1f}")
-        print(f"memory (server and kernels), MiB: {before_mib:.0f} before, "
+        print(f"memory (server, kernel template and kernels; PSS), MiB: {before_mib:.0f} before, "
               f"{sampler.peak_mib:.0f} at the peak, {after_mib:.0f} with the {len(page_kernels)} "
               f"page kernels still held")
         per_view = (after_mib - before_mib) / args.viewers
@@ -123,7 +125,7 @@ def main() -> None:
                 break
             time.sleep(1)
         freed_s = time.perf_counter() - released
-        culled_mib = tree_rss_mib(server.proc.pid)
+        culled_mib = tree_memory_mib(server.proc.pid)
         left = len(kernels(server.proc.pid))
         print(f"after {freed_s:.0f} s: {left} kernels left (the pool), {culled_mib:.0f} MiB "
               f"({after_mib - culled_mib:.0f} MiB returned)")

@@ -14,8 +14,11 @@ ratio says what the kit adds over the least Voilà can do.
   have changed, have finished redrawing (their last change before 400 ms of quiet). Also
   reported: until the results finished redrawing alone, which is shorter when the kernel goes
   on to redraw something that comes out the same. Target: median <= 250 ms.
-- Memory: resident memory of each viewer's kernel once the page is interactive (target
-  <= 160 MiB), and of the Voilà server.
+- Memory: resident memory (RSS) of each viewer's kernel once the page is interactive (target
+  <= 160 MiB), and the memory it holds alone (USS): kernels are forked from the kit's
+  template (widgets/forked_kernels.py) and share its pages, so USS is what one more viewer
+  costs; also USS after the latency run's 30 changes. And the Voilà server and the template,
+  which are paid once.
 
 Usage: python benchmarks/bench_voila.py [--runs 5] [--changes 30]
 """
@@ -34,6 +37,7 @@ from _common import (
     chromium,
     first_input_change,
     is_app,
+    kernel_of,
     kernels,
     machine,
     pct,
@@ -43,6 +47,7 @@ from _common import (
     save,
     served_notebooks,
     summary,
+    uss_mib,
     wait_until_settled,
     watch_kernel,
 )
@@ -84,12 +89,15 @@ def measure_tti(browser, server, names, runs: int, *, preheated: bool) -> dict:
             if not preheated:  # the new kernel is this viewer's
                 for k in kernels(server.proc.pid):
                     if k.pid not in before:
-                        memory[name].append({"rss_mib": rss_mib(k), "peak_mib": peak_rss_mib(k)})
+                        memory[name].append({"rss_mib": rss_mib(k), "uss_mib": uss_mib(k),
+                                             "peak_mib": peak_rss_mib(k)})
             context.close()
     return {"times_s": times, "kernel_memory": memory}
 
 
-def measure_latency(browser, server, names, changes: int) -> dict[str, list[ChangeTime]]:
+def measure_latency(browser, server, names, changes: int,
+                    used: dict[str, dict]) -> dict[str, list[ChangeTime]]:
+    """Time ``changes`` changes per app; put each app kernel's memory after them in ``used``."""
     out = {}
     for name in [n for n in names if is_app(n)]:
         wait_until_settled(server, len(names))
@@ -104,6 +112,9 @@ def measure_latency(browser, server, names, changes: int) -> dict[str, list[Chan
                 # one lost change must not cost the other apps' figures: say it, go on
                 print(f"{name}: change {step + 1} ({how[0]}) was not measured: {error}")
                 break
+        kernel = kernel_of(page, server.proc.pid)
+        if kernel is not None:
+            used[name] = {"rss_mib": rss_mib(kernel), "uss_mib": uss_mib(kernel)}
         context.close()
     return out
 
@@ -124,11 +135,15 @@ def main() -> None:
             figures["server_rss_mib"] = {"start": server_start, "after_cold": rss_mib_of(server)}
         with served_notebooks(extra=PREHEATED) as (server, names):
             wait_until_settled(server, len(names))
+            pool = kernels(server.proc.pid)
             figures["preheated_idle_kernels_rss_mib"] = {
-                "pool": [rss_mib(k) for k in kernels(server.proc.pid)]}
+                "pool": [rss_mib(k) for k in pool], "pool_uss": [uss_mib(k) for k in pool]}
             warm = measure_tti(browser, server, names, args.runs, preheated=True)
-            latency = measure_latency(browser, server, names, args.changes)
+            used: dict[str, dict] = {}
+            latency = measure_latency(browser, server, names, args.changes, used)
             figures["server_rss_mib"]["after_preheated"] = rss_mib_of(server)
+            figures["kernel_memory_after_use_mib"] = used
+            figures["template_mib"] = template_memory(server)
 
     base_cold = statistics.median(cold["times_s"][BASELINE])
     base_warm = statistics.median(warm["times_s"][BASELINE])
@@ -163,21 +178,51 @@ def main() -> None:
               + (f"   ({len(ms)} of {args.changes} changes)" if len(ms) < args.changes
                  else ""))
 
-    print("\nMemory of one viewer's kernel once interactive, MiB (target <= 160 MiB RSS)")
+    print("\nMemory of one viewer's kernel once interactive, MiB (target <= 160 MiB RSS); "
+          "its own (USS), and its own after the latency run's changes")
     figures["kernel_memory_mib"] = {}
     for name, samples in cold["kernel_memory"].items():
         if not samples:
             continue
         rss = statistics.median(s["rss_mib"] for s in samples)
+        own = statistics.median(s["uss_mib"] for s in samples)
         peak = max(s["peak_mib"] for s in samples)
-        figures["kernel_memory_mib"][name] = {"rss_median": rss, "peak_max": peak}
-        print(f"{name:<26} RSS {rss:6.0f}   peak {peak:6.0f}")
+        after = used.get(name, {}).get("uss_mib")
+        figures["kernel_memory_mib"][name] = {"rss_median": rss, "uss_median": own,
+                                              "peak_max": peak, "uss_after_use": after}
+        print(f"{name:<26} RSS {rss:6.0f}   own {own:6.0f}   peak RSS {peak:6.0f}"
+              + (f"   own after use {after:6.0f}" if after is not None else ""))
+    tpl = figures["template_mib"]
+    print(f"\nKernel template (paid once): RSS {tpl['rss']:.0f}, own {tpl['uss']:.0f}; "
+          f"{tpl['supervisors']} kernel supervisors, {tpl['supervisors_uss']:.0f} MiB own in all")
     pool = figures["preheated_idle_kernels_rss_mib"]["pool"]
     srv = figures["server_rss_mib"]
     print(f"\nVoilà server RSS, MiB: {srv['start']:.0f} at start, {srv['after_cold']:.0f} after "
           f"the cold runs, {srv['after_preheated']:.0f} after the preheated runs")
     print(f"preheated pool: {len(pool)} kernels holding {sum(pool):.0f} MiB while idle")
     save("voila", figures)
+
+
+def template_memory(server) -> dict:
+    """RSS and own memory of the kernel template, and the own memory of the small supervisor
+    process each forked kernel has (zeros when kernels are not forked)."""
+    tree = psutil.Process(server.proc.pid).children(recursive=True)
+    kernel_pids = {k.pid for k in kernels(server.proc.pid)}
+    template, supervisors = None, []
+    for proc in tree:
+        try:
+            if proc.pid in kernel_pids or "widgets.grading.zygote" not in " ".join(proc.cmdline()):
+                continue
+            if proc.parent().pid == server.proc.pid:
+                template = proc
+            else:
+                supervisors.append(proc)
+        except psutil.Error:
+            continue
+    return {"rss": rss_mib(template) if template else 0.0,
+            "uss": uss_mib(template) if template else 0.0,
+            "supervisors": len(supervisors),
+            "supervisors_uss": sum(uss_mib(p) for p in supervisors)}
 
 
 def rss_mib_of(server) -> float:

@@ -74,21 +74,41 @@ def learners(course_figures: dict) -> dict:
             "cores_per_user": cpu / LEARNER_BURST_S}
 
 
+def _kernel_mib(memory: dict, supervisor_mib: float) -> float:
+    """What one more viewer's kernel of a notebook holds at its heaviest, MiB.
+
+    Kernels forked from the template share its pages, so a viewer adds only the kernel's own
+    memory (USS, the larger of once interactive and after use) and its supervisor's. Figures
+    without USS (kernels not forked) fall back to the kernel's peak RSS.
+    """
+    own = [v for v in (memory.get("uss_median"), memory.get("uss_after_use")) if v]
+    return max(own) + supervisor_mib if own else memory["peak_max"]
+
+
 def executives(voila: dict, concurrency: dict) -> dict:
     memory = voila["kernel_memory_mib"]
+    template = voila.get("template_mib", {"rss": 0.0, "supervisors": 0, "supervisors_uss": 0.0})
+    supervisor = (template["supervisors_uss"] / template["supervisors"]
+                  if template["supervisors"] else 0.0)
     apps = {n: m for n, m in memory.items() if n != "minimal-slider.ipynb"}
     pages = [n for n in apps if not is_app(n)]
     widget_apps = [n for n in apps if is_app(n)]
-    page_mib = max((apps[n]["peak_max"] for n in pages), default=0.0)
-    app_mib = max(apps[n]["peak_max"] for n in widget_apps)
-    pool_mib = sum(v for v in voila["preheated_idle_kernels_rss_mib"]["pool"])
+    page_mib = max((_kernel_mib(apps[n], supervisor) for n in pages), default=0.0)
+    app_mib = max(_kernel_mib(apps[n], supervisor) for n in widget_apps)
+    idle = voila["preheated_idle_kernels_rss_mib"]
+    forked = "pool_uss" in idle and template["supervisors"]
+    pool_mib = sum(idle["pool_uss"] if forked else idle["pool"])
     # the baseline notebook is in the benchmark's pool but not in make apps'
-    pool_mib -= memory.get("minimal-slider.ipynb", {}).get("rss_median", 0.0)
+    baseline = memory.get("minimal-slider.ipynb", {})
+    pool_mib -= baseline.get("uss_median" if forked else "rss_median", 0.0)
+    if forked:
+        pool_mib += supervisor * (len(idle["pool_uss"]) - 1)
     server_mib = voila["server_rss_mib"]["after_preheated"]
     per_user = page_mib + APP_KERNELS_PER_EXECUTIVE * app_mib
     cpu_per_view = concurrency["cpu_s_per_view"]
     return {"page_mib": page_mib, "app_mib": app_mib, "pool_mib": pool_mib,
-            "server_mib": server_mib, "per_user_mib": per_user, "cpu_s_per_view": cpu_per_view,
+            "server_mib": server_mib, "template_mib": template["rss"],
+            "per_user_mib": per_user, "cpu_s_per_view": cpu_per_view,
             "cores_per_user": 2 * cpu_per_view / EXECUTIVE_BURST_S}
 
 
@@ -100,7 +120,7 @@ def table(learner: dict, executive: dict) -> list[str]:
         users = math.ceil(n * CONCURRENCY)
         l_mib = users * learner["per_user_mib"] * (1 + HEADROOM) + HUB_OVERHEAD_MIB
         e_mib = (users * executive["per_user_mib"] * (1 + HEADROOM) + executive["server_mib"]
-                 + executive["pool_mib"] + HUB_OVERHEAD_MIB)
+                 + executive["template_mib"] + executive["pool_mib"] + HUB_OVERHEAD_MIB)
         l_cores = users * learner["cores_per_user"] * (1 + CPU_OVERHEAD)
         e_cores = users * executive["cores_per_user"] * (1 + CPU_OVERHEAD)
         rows.append(f"| {n} | {_gib(l_mib):g} GiB | {_cores(l_cores)} "
@@ -148,7 +168,7 @@ def render(voila: dict, concurrency: dict, course_figures: dict) -> str:
         "over a semester.",
         f"- **Headroom:** {HEADROOM:.0%} on top of each measured peak (TLJH suggests 20-40%).",
         f"- **Overhead:** {HUB_OVERHEAD_MIB} MiB for the hub (TLJH); for executives also the "
-        "Voilà server and its preheated kernels.",
+        "Voilà server, the kernel template and the preheated kernels.",
         f"- **A learner** holds a JupyterLab server with a lesson open "
         f"({learner['server_mib']:.0f} MiB) and {KERNELS_PER_LEARNER} kernels (a lesson and an "
         f"exercise) at the heaviest notebook's peak ({learner['kernel_peak_mib']:.0f} MiB): "
@@ -157,7 +177,11 @@ def render(voila: dict, concurrency: dict, course_figures: dict) -> str:
         f"{APP_KERNELS_PER_EXECUTIVE} app kernels at the heaviest app's peak "
         f"({executive['app_mib']:.0f} MiB): the app open now and the one just left, which "
         f"Voilà keeps until the culler frees it: {executive['per_user_mib']:.0f} MiB.",
-        f"  The Voilà server ({executive['server_mib']:.0f} MiB) and the preheated pool "
+        "  Kernels are forked from one template that has imported the apps' libraries "
+        "(docs/serving.md), so a kernel's figure is the memory it holds alone after use (USS) "
+        "plus its supervisor process, not its RSS, which counts the pages it shares.",
+        f"  The Voilà server ({executive['server_mib']:.0f} MiB), the kernel template "
+        f"({executive['template_mib']:.0f} MiB) and the preheated pool "
         f"({executive['pool_mib']:.0f} MiB) are paid once.",
         f"- **Cores** come from the CPU time of the moment everyone starts together: "
         f"a learner's heaviest \"Run all\" ({learner['cpu_s']:.1f} CPU s) within "
@@ -171,8 +195,13 @@ def render(voila: dict, concurrency: dict, course_figures: dict) -> str:
         "| --- | --- |",
     ]
     for name, mem in voila["kernel_memory_mib"].items():
-        lines.append(f"| Voilà kernel of `{name}` once interactive (RSS, peak) "
-                     f"| {mem['rss_median']:.0f} MiB, {mem['peak_max']:.0f} MiB |")
+        own = ""
+        if mem.get("uss_median") is not None:
+            own = f", own {mem['uss_median']:.0f} MiB"
+            if mem.get("uss_after_use") is not None:
+                own += f" ({mem['uss_after_use']:.0f} MiB after 30 changes)"
+        lines.append(f"| Voilà kernel of `{name}` once interactive (RSS, peak RSS, own) "
+                     f"| {mem['rss_median']:.0f} MiB, {mem['peak_max']:.0f} MiB{own} |")
     srv = voila["server_rss_mib"]
     lines += [
         f"| Voilà server | {srv['start']:.0f} MiB at start, "

@@ -89,6 +89,26 @@ def test_sizing_applies_the_tljh_rule_to_the_measured_peaks():
     assert "Test CPU, 8 logical cores, 32.0 GiB" in text
 
 
+def test_forked_kernels_are_sized_by_their_own_memory_and_the_template_once():
+    forked = copy.deepcopy(FIGURES["voila"])
+    forked["kernel_memory_mib"]["pilot-designer.ipynb"].update(uss_median=40, uss_after_use=55)
+    forked["kernel_memory_mib"]["gallery.ipynb"].update(uss_median=10)
+    forked["kernel_memory_mib"]["minimal-slider.ipynb"].update(uss_median=8)
+    forked["preheated_idle_kernels_rss_mib"]["pool_uss"] = [8, 40, 10]
+    forked["template_mib"] = {"rss": 180, "uss": 30, "supervisors": 4, "supervisors_uss": 8}
+    executive = sizing.executives(forked, FIGURES["concurrency"])
+    # a viewer adds what its kernels hold alone, after use, plus a 2 MiB supervisor each
+    assert executive["app_mib"] == 55 + 2
+    assert executive["per_user_mib"] == 12 + sizing.APP_KERNELS_PER_EXECUTIVE * 57
+    assert executive["pool_mib"] == 40 + 10 + 2 * 2
+    assert executive["template_mib"] == 180
+    unforked = sizing.executives(FIGURES["voila"], FIGURES["concurrency"])
+    assert executive["per_user_mib"] < unforked["per_user_mib"]
+    text = sizing.render(forked, FIGURES["concurrency"], FIGURES["course"])
+    assert "the kernel template (180 MiB)" in text
+    assert "own 40 MiB (55 MiB after 30 changes)" in text
+
+
 def test_more_memory_per_user_means_a_bigger_server():
     heavier = copy.deepcopy(FIGURES["course"])
     heavier["notebooks"]["lessons/00-x.ipynb"]["full"]["kernel_peak_mib"] = 2000
