@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import psutil
@@ -67,6 +68,13 @@ async def _probe(km) -> dict:
     return json.loads(out)
 
 
+def _run(coroutine):
+    """Run ``coroutine`` on its own event loop, in a thread: a Playwright test earlier in
+    this worker may have left a loop running in this one."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 def _gone(pid: int, within: float = 20) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -90,7 +98,7 @@ def test_a_kernel_is_forked_from_the_template_in_the_folder_and_environment_voil
         finally:
             await manager.shutdown_all()
 
-    seen, supervisor_pid = asyncio.run(scenario())
+    seen, supervisor_pid = _run(scenario())
     assert seen["preloaded"] is True  # imported by the template, not by this kernel
     assert seen["probe"] == "seen"
     assert seen["cwd"] == str(tmp_path)
@@ -108,7 +116,7 @@ def test_a_forked_kernel_shows_its_own_command_line_under_its_supervisor(manager
         finally:
             await manager.shutdown_all()
 
-    cmdline, parent, supervisor, grandparent = asyncio.run(scenario())
+    cmdline, parent, supervisor, grandparent = _run(scenario())
     # ps, the culling test and the benchmarks find a kernel by its connection file.
     assert re.search(r"ipykernel_launcher -f \S+kernel-[0-9a-f-]+\.json", cmdline)
     assert parent == supervisor
@@ -134,7 +142,7 @@ def test_a_forked_kernel_can_be_interrupted(manager, tmp_path):
             kc.stop_channels()
             await manager.shutdown_all()
 
-    content, waited = asyncio.run(scenario())
+    content, waited = _run(scenario())
     assert content["status"] == "error" and content["ename"] == "KeyboardInterrupt"
     assert waited < 30
 
@@ -152,7 +160,7 @@ def test_a_dead_template_is_replaced_and_the_next_viewer_still_gets_a_kernel(man
         finally:
             await manager.shutdown_all()
 
-    old_template, second, new_template = asyncio.run(scenario())
+    old_template, second, new_template = _run(scenario())
     assert second["preloaded"] is True  # forked again, from a new template
     assert new_template != old_template
 
