@@ -199,7 +199,8 @@ def render(voila: dict, concurrency: dict, course_figures: dict) -> str:
         if mem.get("uss_median") is not None:
             own = f", own {mem['uss_median']:.0f} MiB"
             if mem.get("uss_after_use") is not None:
-                own += f" ({mem['uss_after_use']:.0f} MiB after 30 changes)"
+                own += (f" ({mem['uss_after_use']:.0f} MiB after "
+                        f"{voila.get('changes', 30)} changes)")
         lines.append(f"| Voilà kernel of `{name}` once interactive (RSS, peak RSS, own) "
                      f"| {mem['rss_median']:.0f} MiB, {mem['peak_max']:.0f} MiB{own} |")
     srv = voila["server_rss_mib"]

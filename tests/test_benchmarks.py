@@ -95,6 +95,7 @@ def test_forked_kernels_are_sized_by_their_own_memory_and_the_template_once():
     forked["kernel_memory_mib"]["gallery.ipynb"].update(uss_median=10)
     forked["kernel_memory_mib"]["minimal-slider.ipynb"].update(uss_median=8)
     forked["preheated_idle_kernels_rss_mib"]["pool_uss"] = [8, 40, 10]
+    forked["changes"] = 30
     forked["template_mib"] = {"rss": 180, "uss": 30, "supervisors": 4, "supervisors_uss": 8}
     executive = sizing.executives(forked, FIGURES["concurrency"])
     # a viewer adds what its kernels hold alone, after use, plus a 2 MiB supervisor each
