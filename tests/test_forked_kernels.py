@@ -165,6 +165,19 @@ def test_a_dead_template_is_replaced_and_the_next_viewer_still_gets_a_kernel(man
     assert new_template != old_template
 
 
+def test_a_module_the_template_cannot_import_is_reported_once(tmp_path):
+    TEMPLATE.close()
+    try:
+        spec = {"env": dict(os.environ), "cwd": str(tmp_path)}
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "k.json")]
+        pid = TEMPLATE.spawn(["pandas", "no_such_module_anywhere"], spec, argv)
+        psutil.Process(pid).kill()
+        assert TEMPLATE.newly_failed() == ["no_such_module_anywhere"]
+        assert TEMPLATE.newly_failed() == []  # said once per template, not once per kernel
+    finally:
+        TEMPLATE.close()
+
+
 def test_only_ipython_kernels_on_the_servers_own_python_are_forked():
     assert forkable([sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"])
     assert not forkable(["/usr/bin/env", "python3", "-m", "ipykernel_launcher", "-f", "k.json"])

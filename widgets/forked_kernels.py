@@ -61,11 +61,16 @@ class Template:
                 self._zygote = None
                 raise
 
-    @property
-    def failed(self) -> list[str]:
-        """Modules the running template could not import (its kernels import them themselves)."""
-        ready = self._zygote.ready if self._zygote is not None else None
-        return list((ready or {}).get("failed", []))
+    def newly_failed(self) -> list[str]:
+        """Modules the running template could not import (its kernels import them themselves),
+        the first time they are asked for after the template started; then an empty list, so
+        the server log says it once per template, not once per kernel."""
+        with self._lock:
+            zygote = self._zygote
+            if zygote is None or zygote.ready is None or getattr(zygote, "reported", False):
+                return []
+            zygote.reported = True
+            return list(zygote.ready.get("failed", []))
 
     def close(self) -> None:
         with self._lock:
@@ -112,7 +117,7 @@ class ForkedKernelManager(ServerKernelManager):
             except ZygoteError as err:
                 self.log.warning("Kernel template unavailable (%s); starting a new Python", err)
             else:
-                missing = [m for m in TEMPLATE.failed if m in self.preload]
+                missing = [m for m in TEMPLATE.newly_failed() if m in self.preload]
                 if missing:
                     self.log.warning("The kernel template could not pre-load %s",
                                      ", ".join(missing))
