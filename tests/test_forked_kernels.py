@@ -24,8 +24,9 @@ from widgets import course
 from widgets.forked_kernels import TEMPLATE, forkable
 from widgets.voila_pool import PreheatSafeKernelManager
 
-#: The template for these tests pre-loads pandas (a kernel started the usual way has not).
-PRELOAD = ["pandas"]
+#: The template for these tests pre-loads pandas (a kernel started the usual way has not), and,
+#: as voila.json's does, ipywidgets and matplotlib's inline backend.
+PRELOAD = ["pandas", "ipywidgets", "matplotlib_inline.backend_inline"]
 
 PROBE = ("import json, os, sys; print(json.dumps({'preloaded': 'pandas' in sys.modules, "
          "'cwd': os.getcwd(), 'pid': os.getpid(), 'probe': os.environ.get('KIT_PROBE')}))")
@@ -42,8 +43,10 @@ def manager(tmp_path):
     TEMPLATE.close()
 
 
-async def _execute(km, code: str, timeout: float = 60) -> tuple[str, str | None]:
-    """Execute ``code``; return (stdout, error name or None)."""
+async def _execute(km, code: str, timeout: float = 60,
+                   shown: list | None = None) -> tuple[str, str | None]:
+    """Execute ``code``; return (stdout, error name or None). Appends to ``shown`` the MIME
+    types of every output displayed."""
     kc = km.client()
     kc.start_channels()
     try:
@@ -55,6 +58,8 @@ async def _execute(km, code: str, timeout: float = 60) -> tuple[str, str | None]
                 out.append(msg["content"]["text"])
             elif msg["msg_type"] == "error":
                 error.append(msg["content"]["ename"])
+            elif msg["msg_type"] == "display_data" and shown is not None:
+                shown.extend(msg["content"]["data"])
 
         await kc.execute_interactive(code, output_hook=hook, timeout=timeout)
         return "".join(out), (error[0] if error else None)
@@ -121,6 +126,31 @@ def test_a_forked_kernel_shows_its_own_command_line_under_its_supervisor(manager
     assert re.search(r"ipykernel_launcher -f \S+kernel-[0-9a-f-]+\.json", cmdline)
     assert parent == supervisor
     assert "widgets.grading.zygote" in grandparent
+
+
+def test_a_forked_kernel_is_set_up_by_libraries_the_template_imported_before_it_existed(
+        manager, tmp_path):
+    """ipywidgets and matplotlib-inline hook themselves into the kernel they are first imported
+    in; the template imported them with no kernel running."""
+    async def scenario():
+        km = manager.get_kernel(await manager.start_kernel(path=str(tmp_path)))
+        try:
+            targets, error = await _execute(
+                km, "import comm, ipywidgets, json; "
+                    "print(json.dumps(sorted(comm.get_comm_manager().targets)))")
+            assert error is None
+            shown = []
+            _out, error = await _execute(
+                km, "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nNone", shown=shown)
+            assert error is None
+            return json.loads(targets), shown
+        finally:
+            await manager.shutdown_all()
+
+    targets, shown = _run(scenario())
+    # Without the control target, Voilà's page asks for every widget's state one by one.
+    assert {"jupyter.widget", "jupyter.widget.control"} <= set(targets)
+    assert "image/png" in shown  # a figure left at the end of a cell is shown, as usual
 
 
 def test_a_forked_kernel_can_be_interrupted(manager, tmp_path):

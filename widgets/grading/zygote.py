@@ -60,7 +60,27 @@ def _in_process_kernel(spec: dict, cmd: list[str]) -> None:
         numpy.random.seed()  # a cold kernel would draw fresh entropy too
     from ipykernel import kernelapp
 
-    kernelapp.launch_new_instance()
+    # What kernelapp.launch_new_instance() does, with the set-up below between its two steps.
+    app = kernelapp.IPKernelApp.instance()
+    app.initialize()
+    _hook_preloaded_modules(app.shell)
+    app.start()
+
+
+def _hook_preloaded_modules(shell) -> None:
+    """Do for this kernel what pre-loaded modules do when they are first imported in one.
+
+    The template imported them with no kernel running, so they skipped it, and importing them
+    again in the kernel does nothing. ipywidgets registers its comm targets: without the
+    control target, a Voilà page asks for the state of every widget in a message of its own.
+    matplotlib's inline backend, when it is the backend, shows the figures a cell leaves open.
+    """
+    ipywidgets = sys.modules.get("ipywidgets")
+    if ipywidgets is not None:
+        ipywidgets.load_ipython_extension(shell)
+    inline = sys.modules.get("matplotlib_inline.backend_inline")
+    if inline is not None:
+        inline._enable_matplotlib_integration()
 
 
 
