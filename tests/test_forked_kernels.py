@@ -208,6 +208,21 @@ def test_a_module_the_template_cannot_import_is_reported_once(tmp_path):
         TEMPLATE.close()
 
 
+def test_the_template_collects_an_ended_kernel_at_once_not_at_the_next_launch(tmp_path):
+    TEMPLATE.close()
+    try:
+        spec = {"env": dict(os.environ), "cwd": str(tmp_path)}
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "k.json")]
+        supervisor = psutil.Process(TEMPLATE.spawn(PRELOAD, spec, argv))
+        supervisor.kill()
+        deadline = time.monotonic() + 20
+        while supervisor.is_running() and time.monotonic() < deadline:  # False once collected
+            time.sleep(0.1)
+        assert not supervisor.is_running(), "left <defunct> in ps until the next kernel"
+    finally:
+        TEMPLATE.close()
+
+
 def test_only_ipython_kernels_on_the_servers_own_python_are_forked():
     assert forkable([sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"])
     assert not forkable(["/usr/bin/env", "python3", "-m", "ipykernel_launcher", "-f", "k.json"])

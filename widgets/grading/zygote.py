@@ -160,12 +160,22 @@ def serve(modules: list[str]) -> None:
     gc.collect()
     gc.freeze()
     live: set[int] = set()
+    exited: set[int] = set()
+
+    def collect(signum, frame):
+        # Now, not at the next request: a Voila server can go an hour between kernels, and
+        # every supervisor that ended meanwhile would stay in ps as <defunct>.
+        exited.update(sandbox.reap_children())
+
+    signal.signal(signal.SIGCHLD, collect)
     out = sys.stdout
     out.write(json.dumps({"ready": round(time.monotonic() - started, 3), "failed": failed,
                           "threads": threading.active_count()}) + "\n")
     out.flush()
     for line in sys.stdin:
-        live.difference_update(sandbox.reap_children())
+        exited.update(sandbox.reap_children())
+        while exited:  # pop, not clear: the handler may add to it at any moment
+            live.discard(exited.pop())
         for stray in set(sandbox._children(os.getpid())) - live:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(stray, signal.SIGKILL)
