@@ -37,6 +37,7 @@ def manager(tmp_path):
     TEMPLATE.close()  # a template that pre-loads exactly PRELOAD, whatever ran before
     config = Config(json.loads(course.path("voila.json").read_text()))
     config.ForkedKernelManager.preload = PRELOAD
+    config.ForkedKernelManager.trim_interval = 1.0
     (tmp_path / "connections").mkdir()
     yield PreheatSafeKernelManager(config=config, root_dir=str(tmp_path),
                                    connection_dir=str(tmp_path / "connections"))
@@ -151,6 +152,32 @@ def test_a_forked_kernel_is_set_up_by_libraries_the_template_imported_before_it_
     # Without the control target, Voilà's page asks for every widget's state one by one.
     assert {"jupyter.widget", "jupyter.widget.control"} <= set(targets)
     assert "image/png" in shown  # a figure left at the end of a cell is shown, as usual
+
+
+def test_a_forked_kernel_hands_freed_memory_back_while_it_waits(manager, tmp_path):
+    # 200 MB in 4 kB pieces, every hundredth kept: the freed pieces lie between live ones,
+    # where malloc cannot shrink the heap and keeps them for reuse.
+    fill = ("import os, psutil\n"
+            "pieces = [bytearray(4000) for _ in range(50_000)]\n"
+            "kept = pieces[::100]\n"
+            "del pieces\n"
+            "print(psutil.Process().memory_full_info().uss)")
+    own = "import psutil; print(psutil.Process().memory_full_info().uss)"
+
+    async def scenario():
+        km = manager.get_kernel(await manager.start_kernel(path=str(tmp_path)))
+        try:
+            filled, error = await _execute(km, fill)
+            assert error is None
+            await asyncio.sleep(3)  # three trim intervals
+            later, error = await _execute(km, own)
+            assert error is None
+            return int(filled), int(later)
+        finally:
+            await manager.shutdown_all()
+
+    filled, later = _run(scenario())
+    assert filled - later > 150 * 2**20, (filled, later)
 
 
 def test_a_forked_kernel_can_be_interrupted(manager, tmp_path):

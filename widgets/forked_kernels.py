@@ -30,7 +30,7 @@ import sys
 import threading
 
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
-from traitlets import List, Unicode
+from traitlets import Float, List, Unicode
 
 from widgets.grading.kernels import Zygote, ZygoteError, adopt_forked_kernel
 
@@ -106,11 +106,17 @@ class ForkedKernelManager(ServerKernelManager):
     preload = List(
         Unicode(), config=True,
         help="Modules the kernel template imports once, for every forked kernel to share.")
+    trim_interval = Float(
+        10.0, config=True,
+        help="Seconds between a kernel's hand-backs of the memory it has freed to the system "
+             "(0: never). Without them a viewer's kernel keeps what each redraw freed for as "
+             "long as the page is open.")
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         if forkable(kernel_cmd):
             spec = {"env": dict(kw.get("env") or os.environ),
-                    "cwd": str(kw.get("cwd") or os.getcwd())}
+                    "cwd": str(kw.get("cwd") or os.getcwd()),
+                    "trim_interval": self.trim_interval}
             try:
                 pid = await asyncio.to_thread(TEMPLATE.spawn, list(self.preload), spec,
                                               kernel_cmd)

@@ -24,6 +24,7 @@ that asks for no namespaces, limits or user change.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import importlib
 import json
@@ -64,7 +65,31 @@ def _in_process_kernel(spec: dict, cmd: list[str]) -> None:
     app = kernelapp.IPKernelApp.instance()
     app.initialize()
     _hook_preloaded_modules(app.shell)
+    if spec.get("trim_interval"):
+        _trim_freed_memory_every(spec["trim_interval"])
     app.start()
+
+
+def _trim_freed_memory_every(seconds: float) -> None:
+    """Hand the memory this process has freed back to the system every ``seconds``.
+
+    glibc's malloc keeps freed memory for reuse, scattered between live objects where it cannot
+    shrink the heap. An app kernel that redraws its charts on every change grew by about
+    20 MiB over 30 changes this way, and kept it for as long as the page stayed open.
+    ``malloc_trim(0)`` releases every whole free page. It runs in a thread of its own, and ctypes
+    lets go of the GIL during the call, so the kernel is never held up.
+    """
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the C library Python itself is linked with
+    except (OSError, AttributeError):
+        return  # not glibc (musl): its malloc has no such call
+
+    def loop() -> None:
+        while True:
+            time.sleep(seconds)
+            trim(0)
+
+    threading.Thread(target=loop, name="malloc-trim", daemon=True).start()
 
 
 def _hook_preloaded_modules(shell) -> None:
