@@ -18,6 +18,8 @@ from typing import Any
 
 import ipywidgets as W
 import traitlets
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from widgets.validate import InputError, InputTypeError, format_number
 
@@ -26,6 +28,27 @@ log = logging.getLogger(__name__)
 ERROR_COLOUR = "#B00020"  # 7.0:1 on white, and not confused with the chart palette
 _LABEL_WIDTH = "190px"
 _NUMBER_JUNK = re.compile(r"[,\s_$]")
+
+
+#: Layouts and styles that many widgets share, made once per kernel: each is one model for the
+#: page to fetch and build instead of one per widget (the budget planner had 518 widget models,
+#: 199 of them layouts). Only for settings that nothing changes later: code that changes a
+#: widget's layout or style (``f.control.layout.width = ...``) needs one of its own.
+_SHARED: dict[tuple, W.Widget] = {}
+
+
+def _shared(kind: type[W.Widget], **traits: Any) -> W.Widget:
+    """The one ``kind(**traits)`` of this kernel, made again if it was closed."""
+    key = (kind, tuple(sorted(traits.items())))
+    widget = _SHARED.get(key)
+    if widget is None or widget.comm is None:
+        widget = _SHARED[key] = kind(**traits)
+    return widget
+
+
+def _note(text: str) -> W.HTML:
+    """Fixed HTML beside or under a control (a unit, a help line) with the shared layout."""
+    return W.HTML(text, layout=_shared(W.Layout), style=_shared(HTMLStyle))
 
 
 def _message_html(text: str) -> str:
@@ -50,16 +73,17 @@ class Field(W.VBox):
         self.name = name or label
         self.error_source = ""
         self.control = control
-        self.message = W.HTML("", layout=W.Layout(margin="0 0 0 8px"))
+        self.message = W.HTML("", layout=_shared(W.Layout, margin="0 0 0 8px"),
+                              style=_shared(HTMLStyle))
         parts: list[W.Widget] = [control]
         if unit:
-            parts.append(W.HTML(f'<span style="color:#444">{html.escape(unit)}</span>'))
+            parts.append(_note(f'<span style="color:#444">{html.escape(unit)}</span>'))
         parts.append(self.message)
-        row = W.HBox(parts, layout=W.Layout(flex_flow="row wrap", align_items="center"))
+        row = W.HBox(parts, layout=_shared(W.Layout, flex_flow="row wrap", align_items="center"))
         children: list[W.Widget] = [row]
         if help:
-            children.append(W.HTML(f'<div style="color:#444;font-size:0.85em;line-height:1.3;'
-                                   f'margin:0 0 4px {_LABEL_WIDTH}">{html.escape(help)}</div>'))
+            children.append(_note(f'<div style="color:#444;font-size:0.85em;line-height:1.3;'
+                                  f'margin:0 0 4px {_LABEL_WIDTH}">{html.escape(help)}</div>'))
         super().__init__(children, layout=W.Layout(margin="2px 0"))
         control.add_class("kit-input")
 
@@ -93,7 +117,7 @@ class NumberField(Field):
         self.unit = "%" if percent and not unit else unit
         control = W.Text(value=self._format(value), description=label,
                          continuous_update=False,
-                         style={"description_width": _LABEL_WIDTH},
+                         style=_shared(TextStyle, description_width=_LABEL_WIDTH),
                          layout=W.Layout(width="340px"))
         super().__init__(label, control, help=help, unit=self.unit, name=name)
         self.value = float(value) if not integer else int(value)
@@ -166,7 +190,7 @@ class SliderField(Field):
         cls = W.IntSlider if integer else W.FloatSlider
         control = cls(value=value, min=min, max=max, step=step, description=label,
                       continuous_update=False, readout=True,
-                      style={"description_width": _LABEL_WIDTH},
+                      style=_shared(W.SliderStyle, description_width=_LABEL_WIDTH),
                       layout=W.Layout(width="420px"),
                       **({} if integer else {"readout_format": readout_format}))
         super().__init__(label, control, help=help, unit=unit, name=name)
@@ -186,7 +210,8 @@ class ChoiceField(Field):
             first = options[0]
             value = first[1] if isinstance(first, tuple) else first
         control = W.Dropdown(options=options, value=value,
-                             description=label, style={"description_width": _LABEL_WIDTH},
+                             description=label,
+                             style=_shared(DescriptionStyle, description_width=_LABEL_WIDTH),
                              layout=W.Layout(width="420px"))
         super().__init__(label, control, help=help, name=name)
         self.value = control.value
@@ -203,7 +228,8 @@ class TextField(Field):
                  max_length: int = 200, placeholder: str = "", help: str = "", name: str = ""):
         self.required, self.max_length = required, max_length
         control = W.Text(value=value, description=label, placeholder=placeholder,
-                         continuous_update=False, style={"description_width": _LABEL_WIDTH},
+                         continuous_update=False,
+                         style=_shared(TextStyle, description_width=_LABEL_WIDTH),
                          layout=W.Layout(width="420px"))
         super().__init__(label, control, help=help, name=name)
         self.value = value
