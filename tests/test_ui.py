@@ -94,3 +94,24 @@ def test_choice_field_defaults_to_the_first_value_of_labelled_options():
     assert f.value == "phone"
     f.control.value = "chat"
     assert f.value == "chat"
+
+
+def test_fields_share_fixed_layouts_and_styles_but_not_the_ones_views_change():
+    a = ui.NumberField("Users", 10, min=1, max=100, unit="people", help="Who uses it.")
+    b = ui.NumberField("Team", 2, min=0, max=100, unit="FTE", help="Who builds it.")
+    row_a, row_b = a.children[0], b.children[0]
+    assert row_a.layout is row_b.layout  # one model in the page, not one per field
+    assert a.control.style is b.control.style
+    assert a.message.layout is b.message.layout and a.message.style is b.message.style
+    assert a.children[1].layout is b.children[1].layout  # the help lines
+    # Views change these two: the KPI builder hides fields, readiness widens its dropdowns.
+    a.layout.display = "none"
+    a.control.layout.width = "100%"
+    assert b.layout.display != "none" and b.control.layout.width == "340px"
+
+
+def test_a_shared_layout_that_was_closed_is_made_again():
+    a = ui.NumberField("Users", 10, min=1, max=100)
+    a.children[0].layout.close()
+    b = ui.NumberField("Team", 2, min=0, max=100)
+    assert b.children[0].layout.comm is not None  # a page could not show a closed one
