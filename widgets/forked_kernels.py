@@ -45,6 +45,7 @@ class Template:
     def __init__(self):
         self._lock = threading.Lock()
         self._zygote: Zygote | None = None
+        self._failures_reported = False  # for the running template
 
     def spawn(self, preload: list[str], spec: dict, argv: list[str]) -> int:
         """Fork a kernel running ``argv`` with ``spec``'s env and cwd; return its process id.
@@ -55,6 +56,7 @@ class Template:
         with self._lock:
             if self._zygote is None or self._zygote.proc.poll() is not None:
                 self._zygote = Zygote(_start(preload))
+                self._failures_reported = False
             try:
                 return self._zygote.spawn(spec, argv, None)
             except ZygoteError:
@@ -67,9 +69,9 @@ class Template:
         the server log says it once per template, not once per kernel."""
         with self._lock:
             zygote = self._zygote
-            if zygote is None or zygote.ready is None or getattr(zygote, "reported", False):
+            if zygote is None or zygote.ready is None or self._failures_reported:
                 return []
-            zygote.reported = True
+            self._failures_reported = True
             return list(zygote.ready.get("failed", []))
 
     def close(self) -> None:
