@@ -215,13 +215,18 @@ class Zygote:
             raise ZygoteError(f"the kernel template exited (code {self.proc.poll()})")
         return json.loads(line)
 
+    def wait_ready(self) -> dict:
+        """Wait until the template has imported its modules; return what it said then."""
+        if self.ready is None:
+            self.ready = self._reply()
+        return self.ready
+
     def spawn(self, spec: str | dict, argv: list[str], log: str | None) -> int:
         """Fork a sandboxed kernel; return its process id (``spec``: the sandbox spec or its
         file; ``log``: the kernel's output file, None for the template's stderr)."""
         if self.proc.poll() is not None:
             raise ZygoteError(f"the kernel template exited (code {self.proc.returncode})")
-        if self.ready is None:
-            self.ready = self._reply()
+        self.wait_ready()
         try:
             self.proc.stdin.write(json.dumps({"spec": spec, "argv": argv, "log": log}) + "\n")
             self.proc.stdin.flush()
@@ -240,3 +245,5 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        with contextlib.suppress(OSError, AttributeError):
+            self.proc.stdout.close()

@@ -15,7 +15,15 @@ are already imported, and NumPy's global random state is re-seeded from the OS i
 
 Protocol (one JSON object per line): the worker writes ``{"spec", "argv", "log"}`` to the
 template's stdin; it answers ``{"pid": <pid>}`` or ``{"error": "..."}`` on stdout. ``spec`` is
-the sandbox spec or the path of its file; ``log`` may be null (the template's stderr).
+the sandbox spec or the path of its file; ``log`` may be null (the template's stderr). The
+first line the template writes says it is ready: ``{"ready": <seconds>, "failed": [...],
+"branches": {<name>: <pid>}}``.
+
+Branches: a template may also be given branches, each a list of further modules and a pair of
+pipes. Once the template has imported its own modules it forks one child per branch, which
+imports the branch's modules and then serves requests on that branch's pipes, in the same
+protocol. A branch shares the template's pages, so kernels that need a large library (scipy)
+fork from a branch, and kernels that do not fork from the template without it.
 
 :mod:`widgets.forked_kernels` uses the same template for Voilà's viewer kernels, with a spec
 that asks for no namespaces, limits or user change.
@@ -150,6 +158,8 @@ def preload(modules: list[str]) -> list[str]:
     base = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
             "ipykernel.debugger", "IPython", "debugpy", "sqlite3", "psutil"]
     for name in [*base, *modules]:
+        if name.split(".")[0] in sys.modules and sys.modules[name.split(".")[0]] is None:
+            continue  # blocked on purpose (see serve)
         try:
             importlib.import_module(name)
         except Exception:
@@ -171,20 +181,71 @@ def start(modules: list[str], *, home: Path, log: Path) -> subprocess.Popen:
             env=kernel_env(home=home, tmp=str(home), user=None), text=True, bufsize=1)
 
 
-def serve(modules: list[str]) -> None:
-    """Pre-load ``modules``, then fork a sandboxed kernel per request until stdin closes."""
+def serve(modules: list[str], branches: dict[str, dict] | None = None,
+          blocked: list[str] | None = None) -> None:
+    """Pre-load ``modules``, fork the ``branches``, then fork a kernel per request until stdin
+    closes. ``branches`` maps a name to ``{"preload": [...], "fds": [requests, replies]}``,
+    the ends of two pipes this process inherited. Packages in ``blocked`` cannot be imported
+    here or in any kernel (ipykernel then runs without its debugger, for instance)."""
+    for name in blocked or []:
+        sys.modules[name] = None  # what Python's import system reads as "not available"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
-    # Orphans of kernels without namespaces land here and are killed below.
-    sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
     started = time.monotonic()
+    failed = _preload_and_freeze(modules)
+    pids = {name: _fork_branch(name, branch, branches, started)
+            for name, branch in (branches or {}).items()}
+    for branch in (branches or {}).values():
+        for fd in branch["fds"]:
+            os.close(fd)  # the branch's now: its server sees the end of them when it ends
+    _answer(sys.stdin, sys.stdout, {"ready": round(time.monotonic() - started, 3),
+                                    "failed": failed, "branches": pids}, set(pids.values()))
+
+
+def _preload_and_freeze(modules: list[str]) -> list[str]:
     failed = preload(modules)
     # Move what the imports made out of the collector's reach: a kernel's garbage collections
     # would otherwise write to every object's header and copy the template's pages into
     # each kernel one by one.
     gc.collect()
     gc.freeze()
-    live: set[int] = set()
+    return failed
+
+
+def _fork_branch(name: str, branch: dict, branches: dict, started: float) -> int:
+    """Fork the template for branch ``name``: it imports the branch's modules on top of this
+    template's, then answers requests on the branch's pipes. Return its process id."""
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        setproctitle.setproctitle(f"{setproctitle.getproctitle()} --branch {name}")
+        sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)  # ends with its template
+        requests, replies = branch["fds"]
+        for other in branches.values():
+            for fd in other["fds"]:
+                if fd not in (requests, replies):
+                    # Another branch's reply pipe held open here would hide that branch's
+                    # end from its server.
+                    os.close(fd)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)  # the template's own request and reply pipes are not the branch's
+        os.dup2(devnull, 1)
+        failed = _preload_and_freeze(branch.get("preload", []))
+        with open(requests) as inp, open(replies, "w", buffering=1) as out:
+            _answer(inp, out, {"ready": round(time.monotonic() - started, 3),
+                               "failed": failed, "branches": {}}, set())
+    except BaseException as err:
+        with contextlib.suppress(Exception):
+            print(f"zygote: branch {name} stopped: {err}", file=sys.stderr, flush=True)
+    os._exit(0)
+
+
+def _answer(inp, out, ready: dict, live: set[int]) -> None:
+    """Say ``ready`` on ``out``, then fork a kernel for each request read from ``inp`` until
+    it closes. ``live`` holds the children that are not strays (the branches)."""
+    # Orphans of kernels without namespaces land here and are killed below.
+    sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
     exited: set[int] = set()
 
     def collect(signum, frame):
@@ -193,11 +254,9 @@ def serve(modules: list[str]) -> None:
         exited.update(sandbox.reap_children())
 
     signal.signal(signal.SIGCHLD, collect)
-    out = sys.stdout
-    out.write(json.dumps({"ready": round(time.monotonic() - started, 3), "failed": failed,
-                          "threads": threading.active_count()}) + "\n")
+    out.write(json.dumps({**ready, "threads": threading.active_count()}) + "\n")
     out.flush()
-    for line in sys.stdin:
+    for line in inp:
         exited.update(sandbox.reap_children())
         while exited:  # pop, not clear: the handler may add to it at any moment
             live.discard(exited.pop())
@@ -213,6 +272,8 @@ def serve(modules: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    serve(json.loads(sys.argv[1]) if len(sys.argv) > 1 else [])
+    # argv: the modules (JSON list), then optionally serve's other arguments (JSON object).
+    serve(json.loads(sys.argv[1]) if len(sys.argv) > 1 else [],
+          **(json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}))
     # Nothing to flush or save: skip tearing down the many pre-loaded modules.
     os._exit(0)
