@@ -21,15 +21,18 @@ import pytest
 from traitlets.config import Config
 
 from widgets import course
-from widgets.forked_kernels import TEMPLATE, forkable
-from widgets.voila_pool import PreheatSafeKernelManager
+from widgets.forked_kernels import TEMPLATE, Setup, forkable
+from widgets.voila_pool import NOTEBOOK_ENV, PreheatSafeKernelManager
 
 #: The template for these tests pre-loads pandas (a kernel started the usual way has not), and,
 #: as voila.json's does, ipywidgets and matplotlib's inline backend.
 PRELOAD = ["pandas", "ipywidgets", "matplotlib_inline.backend_inline"]
+#: Its one branch pre-loads a module nothing else imports, for one notebook.
+BRANCHES = {"extra": {"notebooks": ["sub/extra.ipynb"], "preload": ["wave"]}}
 
 PROBE = ("import json, os, sys; print(json.dumps({'preloaded': 'pandas' in sys.modules, "
-         "'cwd': os.getcwd(), 'pid': os.getpid(), 'probe': os.environ.get('KIT_PROBE')}))")
+         "'branch': 'wave' in sys.modules, 'cwd': os.getcwd(), 'pid': os.getpid(), "
+         "'probe': os.environ.get('KIT_PROBE')}))")
 
 
 @pytest.fixture
@@ -37,6 +40,7 @@ def manager(tmp_path):
     TEMPLATE.close()  # a template that pre-loads exactly PRELOAD, whatever ran before
     config = Config(json.loads(course.path("voila.json").read_text()))
     config.ForkedKernelManager.preload = PRELOAD
+    config.ForkedKernelManager.branches = BRANCHES
     config.ForkedKernelManager.trim_interval = 1.0
     (tmp_path / "connections").mkdir()
     yield PreheatSafeKernelManager(config=config, root_dir=str(tmp_path),
@@ -227,10 +231,12 @@ def test_a_module_the_template_cannot_import_is_reported_once(tmp_path):
     try:
         spec = {"env": dict(os.environ), "cwd": str(tmp_path)}
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "k.json")]
-        pid = TEMPLATE.spawn(["pandas", "no_such_module_anywhere"], spec, argv)
+        setup = Setup(["pandas", "no_such_module_anywhere"], {}, ["debugpy"])
+        pid = TEMPLATE.spawn(setup, spec, argv)
         psutil.Process(pid).kill()
-        assert TEMPLATE.newly_failed() == ["no_such_module_anywhere"]
-        assert TEMPLATE.newly_failed() == []  # said once per template, not once per kernel
+        # debugpy is blocked on purpose, so it is not news
+        assert TEMPLATE.news() == ["The kernel template could not pre-load no_such_module_anywhere"]
+        assert TEMPLATE.news() == []  # said once per template, not once per kernel
     finally:
         TEMPLATE.close()
 
@@ -240,7 +246,7 @@ def test_the_template_collects_an_ended_kernel_at_once_not_at_the_next_launch(tm
     try:
         spec = {"env": dict(os.environ), "cwd": str(tmp_path)}
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "k.json")]
-        supervisor = psutil.Process(TEMPLATE.spawn(PRELOAD, spec, argv))
+        supervisor = psutil.Process(TEMPLATE.spawn(Setup(PRELOAD, {}, []), spec, argv))
         supervisor.kill()
         deadline = time.monotonic() + 20
         while supervisor.is_running() and time.monotonic() < deadline:  # False once collected
@@ -257,12 +263,98 @@ def test_only_ipython_kernels_on_the_servers_own_python_are_forked():
     assert not forkable([])
 
 
-def test_every_app_is_preloaded_by_the_template_voila_json_configures():
+def test_every_app_is_preloaded_by_the_template_or_its_branch_voila_json_configures():
     config = json.loads(course.path("voila.json").read_text())
     assert config["PreheatSafeKernelManager"]["kernel_manager_class"] == \
         "widgets.forked_kernels.ForkedKernelManager"
-    preload = set(config["ForkedKernelManager"]["preload"])
+    forked = config["ForkedKernelManager"]
     for notebook in sorted(course.path(course.APPS).glob("*.ipynb")):
+        branches = [b for b in forked["branches"].values() if notebook.name in b["notebooks"]]
+        assert len(branches) <= 1, f"{notebook.name} is in more than one branch"
+        preload = {*forked["preload"], *(branches[0]["preload"] if branches else [])}
         for cell in nbformat.read(notebook, as_version=4).cells:
             for module in re.findall(r"^from (widgets\.\w+) import", cell.source, re.M):
                 assert module in preload, f"{notebook.name} imports {module}, not pre-loaded"
+
+
+def test_a_notebooks_kernel_is_forked_from_its_branch_and_no_other_kernel_is(manager, tmp_path):
+    """A pooled kernel names its notebook in KIT_NOTEBOOK; one started for a waiting viewer
+    has its page's address in SCRIPT_NAME (here under a server prefix, with a space)."""
+    kernels = {"pooled": {NOTEBOOK_ENV: "sub/extra.ipynb"},
+               "viewer": {"SCRIPT_NAME": "/prefix/voila/render/sub/extra.ipynb"},
+               "other notebook": {NOTEBOOK_ENV: "sub/other.ipynb"},
+               "other page": {"SCRIPT_NAME": "/voila/render/extra%20copy.ipynb"},
+               "unknown": {}}
+
+    async def scenario():
+        seen = {}
+        for what, env in kernels.items():
+            km = manager.get_kernel(await manager.start_kernel(path=str(tmp_path),
+                                                               env={**os.environ, **env}))
+            probe = await _probe(km)
+            template = psutil.Process(probe["pid"]).parent().parent()
+            seen[what] = (probe["preloaded"], probe["branch"], " ".join(template.cmdline()))
+        await manager.shutdown_all()
+        return seen
+
+    seen = _run(scenario())
+    for what in ("pooled", "viewer"):
+        assert seen[what][:2] == (True, True), what
+        assert seen[what][2].endswith("--branch extra"), what
+    for what in ("other notebook", "other page", "unknown"):
+        assert seen[what][:2] == (True, False), what
+        assert "--branch" not in seen[what][2], what
+
+
+def test_a_branch_that_ended_leaves_its_notebooks_kernels_to_the_template(manager, tmp_path,
+                                                                          caplog):
+    env = {**os.environ, NOTEBOOK_ENV: "sub/extra.ipynb"}
+
+    async def scenario():
+        first = await _probe(manager.get_kernel(
+            await manager.start_kernel(path=str(tmp_path), env=env)))
+        branch = psutil.Process(first["pid"]).parent().parent()
+        branch.send_signal(signal.SIGKILL)
+        assert _gone(branch.pid)
+        second = await _probe(manager.get_kernel(
+            await manager.start_kernel(path=str(tmp_path), env=env)))
+        await manager.shutdown_all()
+        return second
+
+    second = _run(scenario())
+    assert second["preloaded"] is True and second["branch"] is False  # forked, from the template
+    assert "Kernel template branch extra has ended" in caplog.text
+
+
+def test_a_viewer_kernel_has_no_debugger_for_voila_never_relays_a_debug_request(manager,
+                                                                                tmp_path):
+    async def scenario():
+        km = manager.get_kernel(await manager.start_kernel(path=str(tmp_path)))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            info = await kc.kernel_info(reply=True, timeout=60)
+        finally:
+            kc.stop_channels()
+        _out, error = await _execute(km, "import debugpy")
+        await manager.shutdown_all()
+        return info["content"], error
+
+    info, error = _run(scenario())
+    assert info["status"] == "ok" and "debugger" not in info["supported_features"]
+    assert error == "ModuleNotFoundError"
+
+
+def test_voilas_pool_tells_each_kernel_its_notebook():
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    class Pool(PreheatSafeKernelManager):
+        async def _initialize(self, notebook_path, kernel_id=None, **kwargs):
+            return kwargs["env"]
+
+    env = asyncio.run(Pool._initialize(None, "sub/a.ipynb", None, env={"A": "1"}))
+    assert env == {"A": "1", NOTEBOOK_ENV: "sub/a.ipynb"}
+    # Voilà's own pool class, built on this one, is wrapped the same way: if a Voilà release
+    # renames the method, this fails rather than every pooled kernel losing its branch.
+    voila_pool = voila_kernel_manager_factory(PreheatSafeKernelManager, True, 1)
+    assert voila_pool._initialize.__wrapped__.__code__.co_varnames[1] == "notebook_path"

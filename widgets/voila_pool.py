@@ -14,6 +14,11 @@ whose viewer is still on the way: the culler leaves it alone for ``handoff_grace
 connected, the kernel is culled by the usual rule, so a closed tab frees its kernel as before.
 A handed-out kernel whose page never connects is culled after the grace.
 
+It also tells each kernel which notebook it is for, in the ``KIT_NOTEBOOK`` environment
+variable: a kernel Voilà starts for its pool is otherwise told only the notebook's folder, and
+:mod:`widgets.forked_kernels` forks a kernel from the template branch its notebook needs. A
+kernel Voilà starts for a waiting viewer already knows its page's address (``SCRIPT_NAME``).
+
 voila.json selects it with ``VoilaConfiguration.multi_kernel_manager_class``; Voilà builds its
 pooling manager on top of it (its ``cull_kernel_if_idle`` calls this one for every kernel that
 is not waiting in a pool), so everything else is Voilà's.
@@ -21,11 +26,27 @@ is not waiting in a pool), so everything else is Voilà's.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from urllib.parse import unquote
 
 from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Float
+
+#: The environment variable that names the notebook a pooled kernel is started for.
+NOTEBOOK_ENV = "KIT_NOTEBOOK"
+#: Where Voilà serves a notebook of its folder, after the server's base URL.
+RENDER_PATH = "/voila/render/"
+
+
+def notebook_of(env: dict) -> str | None:
+    """The notebook (relative to Voilà's folder) a kernel with environment ``env`` is for, or
+    None when the kernel was not started for one of a folder's notebooks."""
+    if env.get(NOTEBOOK_ENV):
+        return env[NOTEBOOK_ENV]
+    page = env.get("SCRIPT_NAME", "")  # a viewer's kernel started while the viewer waits
+    return unquote(page.split(RENDER_PATH, 1)[1]) if RENDER_PATH in page else None
 
 
 class PreheatSafeKernelManager(AsyncMappingKernelManager):
@@ -35,6 +56,22 @@ class PreheatSafeKernelManager(AsyncMappingKernelManager):
         120.0, config=True,
         help="Seconds a kernel taken from the pool may wait for its viewer's page to connect "
              "before the idle culler may shut it down (never less than cull_idle_timeout).")
+
+    def __init_subclass__(cls, **kwargs):
+        # Voilà builds its pooling manager as a subclass of this one, and starts a pool's
+        # kernels from its _initialize, which knows the notebook; start_kernel is told only
+        # the folder. So the notebook goes into the kernel's environment there.
+        super().__init_subclass__(**kwargs)
+        initialize = cls.__dict__.get("_initialize")
+        if initialize is None:
+            return
+
+        @functools.wraps(initialize)
+        async def _initialize(self, notebook_path, kernel_id=None, **kw):
+            kw["env"] = {**(kw.get("env") or {}), NOTEBOOK_ENV: str(notebook_path)}
+            return await initialize(self, notebook_path, kernel_id, **kw)
+
+        cls._initialize = _initialize
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
