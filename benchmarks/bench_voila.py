@@ -193,7 +193,10 @@ def main() -> None:
         print(f"{name:<26} RSS {rss:6.0f}   own {own:6.0f}   peak RSS {peak:6.0f}"
               + (f"   own after use {after:6.0f}" if after is not None else ""))
     tpl = figures["template_mib"]
+    branches = ", ".join(f"{name} own {uss:.0f}"
+                         for name, uss in tpl.get("branches_uss", {}).items())
     print(f"\nKernel template (paid once): RSS {tpl['rss']:.0f}, own {tpl['uss']:.0f}; "
+          f"branches: {branches or 'none'}; "
           f"{tpl['supervisors']} kernel supervisors, {tpl['supervisors_uss']:.0f} MiB own in all")
     pool = figures["preheated_idle_kernels_rss_mib"]["pool"]
     srv = figures["server_rss_mib"]
@@ -204,23 +207,28 @@ def main() -> None:
 
 
 def template_memory(server) -> dict:
-    """RSS and own memory of the kernel template, and the own memory of the small supervisor
-    process each forked kernel has (zeros when kernels are not forked)."""
+    """RSS and own memory of the kernel template, the own memory of each of its branches, and
+    the own memory of the small supervisor process each forked kernel has (zeros when kernels
+    are not forked)."""
     tree = psutil.Process(server.proc.pid).children(recursive=True)
     kernel_pids = {k.pid for k in kernels(server.proc.pid)}
-    template, supervisors = None, []
+    forks = []
     for proc in tree:
         try:
-            if proc.pid in kernel_pids or "widgets.grading.zygote" not in " ".join(proc.cmdline()):
-                continue
-            if proc.parent().pid == server.proc.pid:
-                template = proc
-            else:
-                supervisors.append(proc)
+            cmdline = " ".join(proc.cmdline())
+            if proc.pid not in kernel_pids and "widgets.grading.zygote" in cmdline:
+                forks.append((proc, proc.parent().pid, cmdline))
         except psutil.Error:
             continue
+    template = next((p for p, parent, _ in forks if parent == server.proc.pid), None)
+    # A branch is the template's child with a title of its own; a supervisor shows the title
+    # of the template or branch it was forked from, under that one.
+    branches = {cmdline.rsplit("--branch ", 1)[1]: proc for proc, parent, cmdline in forks
+                if template and parent == template.pid and "--branch " in cmdline}
+    supervisors = [p for p, _, _ in forks if p is not template and p not in branches.values()]
     return {"rss": rss_mib(template) if template else 0.0,
             "uss": uss_mib(template) if template else 0.0,
+            "branches_uss": {name: uss_mib(p) for name, p in sorted(branches.items())},
             "supervisors": len(supervisors),
             "supervisors_uss": sum(uss_mib(p) for p in supervisors)}
 

@@ -107,7 +107,9 @@ def executives(voila: dict, concurrency: dict) -> dict:
     per_user = page_mib + APP_KERNELS_PER_EXECUTIVE * app_mib
     cpu_per_view = concurrency["cpu_s_per_view"]
     return {"page_mib": page_mib, "app_mib": app_mib, "pool_mib": pool_mib,
-            "server_mib": server_mib, "template_mib": template["rss"],
+            "server_mib": server_mib,
+            # the template's pages once, and what each branch holds beyond them
+            "template_mib": template["rss"] + sum(template.get("branches_uss", {}).values()),
             "per_user_mib": per_user, "cpu_s_per_view": cpu_per_view,
             "cores_per_user": 2 * cpu_per_view / EXECUTIVE_BURST_S}
 
@@ -177,11 +179,12 @@ def render(voila: dict, concurrency: dict, course_figures: dict) -> str:
         f"{APP_KERNELS_PER_EXECUTIVE} app kernels at the heaviest app's peak "
         f"({executive['app_mib']:.0f} MiB): the app open now and the one just left, which "
         f"Voilà keeps until the culler frees it: {executive['per_user_mib']:.0f} MiB.",
-        "  Kernels are forked from one template that has imported the apps' libraries "
-        "(docs/serving.md), so a kernel's figure is the memory it holds alone after use (USS) "
-        "plus its supervisor process, not its RSS, which counts the pages it shares.",
-        f"  The Voilà server ({executive['server_mib']:.0f} MiB), the kernel template "
-        f"({executive['template_mib']:.0f} MiB) and the preheated pool "
+        "  Kernels are forked from one template that has imported the apps' libraries, or "
+        "from one of its branches (docs/serving.md), so a kernel's figure is the memory it "
+        "holds alone after use (USS) plus its supervisor process, not its RSS, which counts "
+        "the pages it shares.",
+        f"  The Voilà server ({executive['server_mib']:.0f} MiB), the kernel template with its "
+        f"branches ({executive['template_mib']:.0f} MiB) and the preheated pool "
         f"({executive['pool_mib']:.0f} MiB) are paid once.",
         f"- **Cores** come from the CPU time of the moment everyone starts together: "
         f"a learner's heaviest \"Run all\" ({learner['cpu_s']:.1f} CPU s) within "

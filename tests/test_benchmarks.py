@@ -96,17 +96,18 @@ def test_forked_kernels_are_sized_by_their_own_memory_and_the_template_once():
     forked["kernel_memory_mib"]["minimal-slider.ipynb"].update(uss_median=8)
     forked["preheated_idle_kernels_rss_mib"]["pool_uss"] = [8, 40, 10]
     forked["changes"] = 30
-    forked["template_mib"] = {"rss": 180, "uss": 30, "supervisors": 4, "supervisors_uss": 8}
+    forked["template_mib"] = {"rss": 150, "uss": 30, "branches_uss": {"a": 20, "b": 10},
+                              "supervisors": 4, "supervisors_uss": 8}
     executive = sizing.executives(forked, FIGURES["concurrency"])
     # a viewer adds what its kernels hold alone, after use, plus a 2 MiB supervisor each
     assert executive["app_mib"] == 55 + 2
     assert executive["per_user_mib"] == 12 + sizing.APP_KERNELS_PER_EXECUTIVE * 57
     assert executive["pool_mib"] == 40 + 10 + 2 * 2
-    assert executive["template_mib"] == 180
+    assert executive["template_mib"] == 150 + 20 + 10  # the template's pages once, and branches'
     unforked = sizing.executives(FIGURES["voila"], FIGURES["concurrency"])
     assert executive["per_user_mib"] < unforked["per_user_mib"]
     text = sizing.render(forked, FIGURES["concurrency"], FIGURES["course"])
-    assert "the kernel template (180 MiB)" in text
+    assert "the kernel template with its branches (180 MiB)" in text
     assert "own 40 MiB (55 MiB after 30 changes)" in text
 
 
