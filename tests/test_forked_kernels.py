@@ -280,9 +280,11 @@ def test_every_app_is_preloaded_by_the_template_or_its_branch_voila_json_configu
 def test_a_notebooks_kernel_is_forked_from_its_branch_and_no_other_kernel_is(manager, tmp_path):
     """A pooled kernel names its notebook in KIT_NOTEBOOK; one started for a waiting viewer
     has its page's address in SCRIPT_NAME (here under a server prefix, with a space)."""
+    # The template kills any child it does not know between requests: a branch kernel after
+    # one from the template shows that the branch is not taken for one.
     kernels = {"pooled": {NOTEBOOK_ENV: "sub/extra.ipynb"},
-               "viewer": {"SCRIPT_NAME": "/prefix/voila/render/sub/extra.ipynb"},
                "other notebook": {NOTEBOOK_ENV: "sub/other.ipynb"},
+               "viewer": {"SCRIPT_NAME": "/prefix/voila/render/sub/extra.ipynb"},
                "other page": {"SCRIPT_NAME": "/voila/render/extra%20copy.ipynb"},
                "unknown": {}}
 
