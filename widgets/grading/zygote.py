@@ -231,6 +231,7 @@ def _fork_branch(name: str, branch: dict, branches: dict, started: float) -> int
         devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 0)  # the template's own request and reply pipes are not the branch's
         os.dup2(devnull, 1)
+        os.close(devnull)
         failed = _preload_and_freeze(branch.get("preload", []))
         with open(requests) as inp, open(replies, "w", buffering=1) as out:
             _answer(inp, out, {"ready": round(time.monotonic() - started, 3),
