@@ -354,7 +354,7 @@ def test_voilas_pool_tells_each_kernel_its_notebook():
         async def _initialize(self, notebook_path, kernel_id=None, **kwargs):
             return kwargs["env"]
 
-    env = asyncio.run(Pool._initialize(None, "sub/a.ipynb", None, env={"A": "1"}))
+    env = _run(Pool._initialize(None, "sub/a.ipynb", None, env={"A": "1"}))
     assert env == {"A": "1", NOTEBOOK_ENV: "sub/a.ipynb"}
     # Voilà's own pool class, built on this one, is wrapped the same way: if a Voilà release
     # renames the method, this fails rather than every pooled kernel losing its branch.
