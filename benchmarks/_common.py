@@ -396,15 +396,27 @@ _TIMEOUT = """(ms) => new Promise((_, no) => setTimeout(() => {
 }, ms))"""
 #: Resolves once the results have not changed for 400 ms (at most 10 s): a change redraws its
 #: numbers and charts in several messages, and the next change must not be timed against those.
+#: Resolves to how long, in seconds, the results have been still, so a caller can tell when
+#: they last changed without counting the quiet wait.
 _SETTLE = """(sel) => new Promise(resolve => {
   const results = document.querySelector(sel);
-  let quiet;
-  const done = () => { seen.disconnect(); clearTimeout(cap); resolve(); };
-  const seen = new MutationObserver(() => { clearTimeout(quiet); quiet = setTimeout(done, 400); });
+  let quiet, last = performance.now();
+  const done = () => {
+    seen.disconnect(); clearTimeout(cap); resolve((performance.now() - last) / 1000);
+  };
+  const seen = new MutationObserver(() => {
+    last = performance.now(); clearTimeout(quiet); quiet = setTimeout(done, 400);
+  });
   seen.observe(results, {subtree: true, childList: true, characterData: true, attributes: true});
   quiet = setTimeout(done, 400);
   const cap = setTimeout(done, 10000);
 })"""
+
+
+def results_still_for(page) -> float:
+    """Wait until the page's results have stopped changing; return how long, in seconds, they
+    have been still (at least 0.4 s unless they kept changing for 10 s)."""
+    return page.evaluate(_SETTLE, RESULTS)
 
 
 def watch_kernel(page) -> None:
@@ -482,7 +494,7 @@ def change_and_time(page, how: tuple[str, str, str, object], step: int,
     ``page`` must watch its kernel (``watch_kernel``).
     """
     kind, there, back, target = how
-    page.evaluate(_SETTLE, RESULTS)
+    results_still_for(page)
     # an app may redraw its fields after a change, and the page's focus goes with the old one
     target.focus()
     entry = there if step % 2 == 0 else back
