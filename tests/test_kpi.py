@@ -344,6 +344,24 @@ def test_bad_input_shows_beside_the_field_and_keeps_the_result(pilot):
     assert "FCR" in text(tree)
 
 
+def test_only_the_fields_a_kpi_uses_are_shown(pilot):
+    app = view.build_app()
+
+    def shown(name: str) -> bool:
+        return app.fields[name].layout.display != "none"
+
+    app.fields["kpi2.metric"].control.value = "fcr"  # a share: the percent fields
+    assert shown("kpi2.baseline_pct") and not shown("kpi2.baseline")
+    app.fields["kpi2.metric"].control.value = view.CUSTOM  # a number: the plain fields
+    assert shown("kpi2.baseline") and not shown("kpi2.baseline_pct")
+    assert shown("kpi2.target") and not shown("kpi2.target_pct")
+    app.fields["kpi2.baseline_source"].control.value = view.NOT_MEASURED
+    assert not shown("kpi2.baseline") and shown("kpi2.target")
+    app.fields["kpi2.metric"].control.value = view.NOT_USED
+    assert not shown("kpi2.name") and not shown("kpi2.target") and shown("kpi2.metric")
+    assert shown("kpi1.name")  # the other KPIs keep theirs
+
+
 def test_a_custom_kpi_cannot_take_its_baseline_from_the_pilot(pilot):
     app = view.build_app()
     tree = parts(app)[0]

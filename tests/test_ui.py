@@ -96,18 +96,30 @@ def test_choice_field_defaults_to_the_first_value_of_labelled_options():
     assert f.value == "chat"
 
 
-def test_fields_share_fixed_layouts_and_styles_but_not_the_ones_views_change():
+def test_fields_share_their_layouts_and_styles():
     a = ui.NumberField("Users", 10, min=1, max=100, unit="people", help="Who uses it.")
     b = ui.NumberField("Team", 2, min=0, max=100, unit="FTE", help="Who builds it.")
     row_a, row_b = a.children[0], b.children[0]
     assert row_a.layout is row_b.layout  # one model in the page, not one per field
+    assert a.layout is b.layout and a.control.layout is b.control.layout
     assert a.control.style is b.control.style
     assert a.message.layout is b.message.layout and a.message.style is b.message.style
     assert a.children[1].layout is b.children[1].layout  # the help lines
-    # Views change these two: the KPI builder hides fields, readiness widens its dropdowns.
-    a.layout.display = "none"
-    a.control.layout.width = "100%"
-    assert b.layout.display != "none" and b.control.layout.width == "340px"
+
+
+def test_hiding_a_field_hides_only_that_field():
+    a, b = ui.NumberField("Users", 10, min=1, max=100), ui.NumberField("Team", 2, min=0, max=9)
+    a.set_visible(False)
+    assert a.layout.display == "none" and b.layout.display != "none"
+    a.set_visible(True)
+    assert a.layout.display != "none" and a.layout is b.layout
+
+
+def test_a_wide_choice_field_does_not_widen_the_others():
+    wide = ui.ChoiceField("Data", ["a", "b"], width="100%", max_width="640px")
+    plain = ui.ChoiceField("Team", ["a", "b"])
+    assert (wide.control.layout.width, wide.control.layout.max_width) == ("100%", "640px")
+    assert (plain.control.layout.width, plain.control.layout.max_width) == ("420px", None)
 
 
 def test_a_shared_layout_that_was_closed_is_made_again():

@@ -32,8 +32,9 @@ _NUMBER_JUNK = re.compile(r"[,\s_$]")
 
 #: Layouts and styles that many widgets share, made once per kernel: each is one model for the
 #: page to fetch and build instead of one per widget (the budget planner had 518 widget models,
-#: 199 of them layouts). Only for settings that nothing changes later: code that changes a
-#: widget's layout or style (``f.control.layout.width = ...``) needs one of its own.
+#: 199 of them layouts). Never change one in place (``f.layout.display = "none"`` would hide
+#: every field): switch to another shared one, as ``Field.set_visible`` does, or give the
+#: widget its own.
 _SHARED: dict[tuple, W.Widget] = {}
 
 
@@ -49,6 +50,10 @@ def _shared(kind: type[W.Widget], **traits: Any) -> W.Widget:
 def _note(text: str) -> W.HTML:
     """Fixed HTML beside or under a control (a unit, a help line) with the shared layout."""
     return W.HTML(text, layout=_shared(W.Layout), style=_shared(HTMLStyle))
+
+
+def _field_layout(*, visible: bool) -> W.Layout:
+    return _shared(W.Layout, margin="2px 0", display=None if visible else "none")
 
 
 def _message_html(text: str) -> str:
@@ -84,8 +89,12 @@ class Field(W.VBox):
         if help:
             children.append(_note(f'<div style="color:#444;font-size:0.85em;line-height:1.3;'
                                   f'margin:0 0 4px {_LABEL_WIDTH}">{html.escape(help)}</div>'))
-        super().__init__(children, layout=W.Layout(margin="2px 0"))
+        super().__init__(children, layout=_field_layout(visible=True))
         control.add_class("kit-input")
+
+    def set_visible(self, visible: bool) -> None:
+        """Show or hide the whole field (label, control, message and help)."""
+        self.layout = _field_layout(visible=visible)
 
     def show_error(self, text: str, *, source: str = "field") -> None:
         """Show ``text`` beside the field (empty clears it).
@@ -118,7 +127,7 @@ class NumberField(Field):
         control = W.Text(value=self._format(value), description=label,
                          continuous_update=False,
                          style=_shared(TextStyle, description_width=_LABEL_WIDTH),
-                         layout=W.Layout(width="340px"))
+                         layout=_shared(W.Layout, width="340px"))
         super().__init__(label, control, help=help, unit=self.unit, name=name)
         self.value = float(value) if not integer else int(value)
         control.observe(self._on_text, "value")
@@ -191,7 +200,7 @@ class SliderField(Field):
         control = cls(value=value, min=min, max=max, step=step, description=label,
                       continuous_update=False, readout=True,
                       style=_shared(W.SliderStyle, description_width=_LABEL_WIDTH),
-                      layout=W.Layout(width="420px"),
+                      layout=_shared(W.Layout, width="420px"),
                       **({} if integer else {"readout_format": readout_format}))
         super().__init__(label, control, help=help, unit=unit, name=name)
         self.value = control.value
@@ -202,17 +211,17 @@ class SliderField(Field):
 
 
 class ChoiceField(Field):
-    """A choice from a fixed list (dropdown)."""
+    """A choice from a fixed list (dropdown), ``width`` wide and at most ``max_width`` (CSS)."""
 
     def __init__(self, label: str, options: Sequence[Any], value: Any = None, *,
-                 help: str = "", name: str = ""):
+                 help: str = "", name: str = "", width: str = "420px", max_width: str | None = None):
         if value is None:  # options may be plain values or (label, value) pairs
             first = options[0]
             value = first[1] if isinstance(first, tuple) else first
         control = W.Dropdown(options=options, value=value,
                              description=label,
                              style=_shared(DescriptionStyle, description_width=_LABEL_WIDTH),
-                             layout=W.Layout(width="420px"))
+                             layout=_shared(W.Layout, width=width, max_width=max_width))
         super().__init__(label, control, help=help, name=name)
         self.value = control.value
         traitlets.dlink((control, "value"), (self, "value"))
@@ -230,7 +239,7 @@ class TextField(Field):
         control = W.Text(value=value, description=label, placeholder=placeholder,
                          continuous_update=False,
                          style=_shared(TextStyle, description_width=_LABEL_WIDTH),
-                         layout=W.Layout(width="420px"))
+                         layout=_shared(W.Layout, width="420px"))
         super().__init__(label, control, help=help, name=name)
         self.value = value
         control.observe(self._on_text, "value")

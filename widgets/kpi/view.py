@@ -174,7 +174,7 @@ class _Slot:
         show[self.target_pct] = used and self.share
         show[self.target_num] = used and not self.share
         for f, visible in show.items():
-            f.layout.display = "" if visible else "none"
+            f.set_visible(visible)
 
     def spec(self) -> model.KPI | None:
         """The KPI as typed, validated by the model; errors name this tab's field."""

@@ -141,10 +141,9 @@ def build_app(*, answers: Mapping[str, int] | None = None, project: str = "This 
     m, problem = risk_model()
     questions = {
         q.key: ui.ChoiceField(q.label, [(f"{i} · {text}", i) for i, text in enumerate(q.rubric)],
-                              start[q.key], help=q.text, name=q.key)
+                              start[q.key], help=q.text, name=q.key, width="100%",
+                              max_width="640px")
         for q in model.QUESTIONS}
-    for f in questions.values():
-        f.control.layout.width, f.control.layout.max_width = "100%", "640px"
     f_project = ui.TextField("Project", project, max_length=120, name="project")
     sections: list[W.Widget] = [f_project]
     for trap in TRAPS:
