@@ -50,3 +50,33 @@ def test_the_style_loads_neither_seaborn_nor_scipy():
                           timeout=120, cwd=course.root())
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_chart_is_drawn_as_savefig_would_draw_it_laid_out():
+    import base64
+    import io
+    import re
+
+    import numpy as np
+    from PIL import Image
+
+    def chart(*, layout: bool):
+        fig, ax = style.new_figure()
+        if not layout:
+            fig.set_layout_engine("none")
+        ax.bar(["a long category name", "b"], [3, -1])
+        ax.set_ylabel("A label the layout must make room for")
+        style.figure_title(fig, "A title above the whole figure")
+        return fig
+
+    def pixels(png: bytes) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(png)))
+
+    html = style.figure_html(chart(layout=True), "Two bars.")
+    shown = pixels(base64.b64decode(re.search(r'base64,([^"]+)"', html).group(1)))
+    saved, unlaid = io.BytesIO(), io.BytesIO()
+    chart(layout=True).savefig(saved, format="png", dpi=style.DPI)
+    chart(layout=False).savefig(unlaid, format="png", dpi=style.DPI)
+    assert np.array_equal(shown, pixels(saved.getvalue()))
+    # not laid out, the same chart differs: the comparison can fail
+    assert not np.array_equal(shown, pixels(unlaid.getvalue()))

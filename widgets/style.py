@@ -14,6 +14,7 @@ import textwrap
 
 import matplotlib as mpl
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order charts use it.
@@ -130,7 +131,10 @@ def figure_html(fig: Figure, alt: str, *, caption: str | None = None) -> str:
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt must be a non-empty description of the chart")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    # Straight to the Agg canvas, not through savefig: savefig draws the figure twice with a
+    # layout engine (once to lay it out, once to render), and a chart redraw is most of an
+    # app's response to a change. The pixels are the same.
+    FigureCanvasAgg(fig).print_png(buf)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return (
