@@ -214,7 +214,8 @@ class ChoiceField(Field):
     """A choice from a fixed list (dropdown), ``width`` wide and at most ``max_width`` (CSS)."""
 
     def __init__(self, label: str, options: Sequence[Any], value: Any = None, *,
-                 help: str = "", name: str = "", width: str = "420px", max_width: str | None = None):
+                 help: str = "", name: str = "", width: str = "420px",
+                 max_width: str | None = None):
         if value is None:  # options may be plain values or (label, value) pairs
             first = options[0]
             value = first[1] if isinstance(first, tuple) else first
