@@ -80,3 +80,56 @@ def test_a_chart_is_drawn_as_savefig_would_draw_it_laid_out():
     assert np.array_equal(shown, pixels(saved.getvalue()))
     # not laid out, the same chart differs: the comparison can fail
     assert not np.array_equal(shown, pixels(unlaid.getvalue()))
+
+
+def test_a_cached_chart_draws_once_per_distinct_arguments_and_keeps_the_last_few():
+    import numpy as np
+
+    drawn = []
+
+    @style.cached_chart
+    def chart(values, *, title: str) -> str:
+        drawn.append((list(values), title))
+        return f"<p>{title}: {sum(values)}</p>"
+
+    assert chart(np.array([1, 2]), title="a") == "<p>a: 3</p>"
+    assert chart(np.array([1, 2]), title="a") == "<p>a: 3</p>"  # equal, not the same object
+    assert len(drawn) == 1
+    chart(np.array([1, 3]), title="a")
+    chart(np.array([1, 2]), title="b")
+    assert len(drawn) == 3
+    for i in range(style.CHARTS_KEPT):  # pushes the first arguments out
+        chart(np.array([i, 100]), title="c")
+    chart(np.array([1, 2]), title="a")
+    assert len(drawn) == 4 + style.CHARTS_KEPT
+    chart.cache_clear()
+    chart(np.array([1, 2]), title="a")
+    assert len(drawn) == 5 + style.CHARTS_KEPT
+
+
+def test_a_chart_whose_arguments_cannot_be_pickled_is_drawn_every_time():
+    drawn = []
+
+    @style.cached_chart
+    def chart(fn) -> str:
+        drawn.append(1)
+        return "<p></p>"
+
+    chart(lambda: 1)
+    chart(lambda: 1)
+    assert len(drawn) == 2
+
+
+def test_a_chart_that_fails_is_not_cached():
+    calls = []
+
+    @style.cached_chart
+    def chart(x: int) -> str:
+        calls.append(x)
+        if len(calls) == 1:
+            raise RuntimeError("drawing bug")
+        return "<p>ok</p>"
+
+    with pytest.raises(RuntimeError):
+        chart(1)
+    assert chart(1) == "<p>ok</p>" and len(calls) == 2

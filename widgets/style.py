@@ -8,9 +8,15 @@ Every chart reaches the page through ``figure_html``, which requires alt text.
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import html
 import io
+import pickle
 import textwrap
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import ParamSpec
 
 import matplotlib as mpl
 from matplotlib.axes import Axes
@@ -30,6 +36,8 @@ PALETTE: tuple[str, ...] = (
 )
 #: Meaningful colours, so a colour means the same thing on every chart.
 GOOD, BAD, NEUTRAL, HIGHLIGHT = "#009E73", "#D55E00", "#7F7F7F", "#0072B2"
+
+P = ParamSpec("P")
 
 FIGSIZE = (6.4, 3.6)  # inches; 704 x 396 px at DPI, fits a 1280-px screen beside the inputs
 DPI = 110
@@ -143,6 +151,41 @@ def figure_html(fig: Figure, alt: str, *, caption: str | None = None) -> str:
         'role="img" style="max-width:100%;height:auto">'
         f"{cap}</figure>"
     )
+
+
+#: Charts each cached chart function keeps: its defaults and a few recent inputs, about 50 KB
+#: of HTML each.
+CHARTS_KEPT = 8
+
+
+def cached_chart(render: Callable[P, str]) -> Callable[P, str]:
+    """Decorate a chart function so equal arguments return the HTML it drew before.
+
+    A chart function's HTML depends only on its arguments (model results and numbers), and a
+    draw costs tens of milliseconds. The cache pays off when a person puts an input back, and
+    when a Voilà kernel is forked from a template that already drew the app's default charts
+    (``widgets.forked_kernels``). Arguments are compared by their pickled bytes; arguments that
+    cannot be pickled are drawn every time. ``render.cache_clear()`` empties the cache.
+    """
+    kept: OrderedDict[bytes, str] = OrderedDict()
+
+    @functools.wraps(render)
+    def cached(*args: P.args, **kwargs: P.kwargs) -> str:
+        try:
+            key = hashlib.blake2b(pickle.dumps((args, kwargs), protocol=pickle.HIGHEST_PROTOCOL),
+                                  digest_size=16).digest()
+        except Exception:  # pickling raises several types (PicklingError, TypeError, ...)
+            return render(*args, **kwargs)
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+        html_ = kept[key] = render(*args, **kwargs)
+        if len(kept) > CHARTS_KEPT:
+            kept.popitem(last=False)
+        return html_
+
+    cached.cache_clear = kept.clear  # type: ignore[attr-defined]
+    return cached
 
 
 def show(fig: Figure, alt: str, *, caption: str | None = None):

@@ -69,6 +69,7 @@ def _headline_html(a: model.BudgetAnalysis, preset: model.Preset | None) -> str:
     return "".join(parts)
 
 
+@style.cached_chart
 def _cash_flow_chart(r: model.BudgetResult) -> str:
     fig, ax = style.new_figure()
     months, cash, cum = r.months, r.cash_flow / 1000, r.cumulative / 1000
@@ -121,6 +122,7 @@ def _cost_table_html(a: model.BudgetAnalysis) -> str:
             f'<p style="margin:0.3em 0">{html.escape(a.mix.message)}</p>')
 
 
+@style.cached_chart
 def _tornado_chart(a: model.BudgetAnalysis, swing: float) -> str:
     bars = a.tornado[:10][::-1]
     base = a.result.npv / 1000
@@ -142,6 +144,7 @@ def _tornado_chart(a: model.BudgetAnalysis, swing: float) -> str:
     return style.figure_html(fig, alt)
 
 
+@style.cached_chart
 def _monte_carlo_chart(a: model.BudgetAnalysis) -> str:
     mc = a.monte_carlo
     fig, ax = style.new_figure()

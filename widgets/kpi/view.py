@@ -304,6 +304,7 @@ def _arm_html(by_arm: pd.DataFrame | None, problem: str) -> str:
             f"<tbody>{body}</tbody></table></div>")
 
 
+@style.cached_chart
 def _chart_html(weekly: pd.DataFrame | None, by_arm: pd.DataFrame | None,
                 kpi: model.KPI | None) -> str:
     if weekly is None or by_arm is None:

@@ -65,6 +65,7 @@ def _automation_html(r: model.AutomationReality) -> str:
     )
 
 
+@style.cached_chart
 def _automation_chart(r: model.AutomationReality) -> str:
     exp, con = r.expected, r.conservative
     fig, ax = style.new_figure()

@@ -41,6 +41,7 @@ def _plan_html(plan: model.PilotPlan) -> str:
     )
 
 
+@style.cached_chart
 def _power_chart(plan: model.PilotPlan, curve: model.PowerCurve, small_n: int) -> str:
     small_power = curve.power_at(small_n)
     fig, ax = style.new_figure()

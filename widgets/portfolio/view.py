@@ -48,6 +48,7 @@ def _banner(lines: list[str]) -> str:
             f"{calibrated}</div>")
 
 
+@style.cached_chart
 def _chart(table: pd.DataFrame, factor: model.Factor) -> str:
     shown = table[table["n"] > 0]
     fig, ax = style.new_figure(height=0.55 * len(shown) + 1.6)

@@ -50,6 +50,7 @@ def _risk_html(answers: Mapping[str, int], m: model.RiskModel | None, problem: s
             "twenty answers, not a forecast.</p></div>")
 
 
+@style.cached_chart
 def _scores_chart(scores: Mapping[str, float]) -> str:
     fig, title = _scores_figure(scores)
     alt = (f"{title}. Bar chart of the five trap scores: "
