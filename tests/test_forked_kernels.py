@@ -7,6 +7,7 @@ them and read back what each kernel reports about itself.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import re
@@ -275,6 +276,81 @@ def test_every_app_is_preloaded_by_the_template_or_its_branch_voila_json_configu
         for cell in nbformat.read(notebook, as_version=4).cells:
             for module in re.findall(r"^from (widgets\.\w+) import", cell.source, re.M):
                 assert module in preload, f"{notebook.name} imports {module}, not pre-loaded"
+
+
+def _warm_ups() -> list[str]:
+    forked = json.loads(course.path("voila.json").read_text())["ForkedKernelManager"]
+    entries = [*forked["preload"], *(e for b in forked["branches"].values() for e in b["preload"])]
+    return [e for e in entries if ":" in e]
+
+
+def test_voila_json_warms_every_widget_app_in_its_branch():
+    config = json.loads(course.path("voila.json").read_text())["ForkedKernelManager"]
+    for branch in config["branches"].values():
+        for notebook in branch["notebooks"]:
+            source = "".join(c.source for c in nbformat.read(
+                course.path(course.APPS, notebook), as_version=4).cells)
+            module = re.search(r"^from (widgets\.\w+) import build_app", source, re.M).group(1)
+            assert f"{module}:build_app" in branch["preload"], notebook
+
+
+@pytest.mark.parametrize("entry", _warm_ups())
+def test_after_its_warm_up_an_app_builds_without_drawing_a_chart(entry, monkeypatch):
+    """What a forked kernel gains from the template's warm-up: its default charts are cached,
+    so building the app draws none. Fails if a chart's arguments differ between two builds."""
+    from widgets import style
+
+    module, _, function = entry.partition(":")
+    build = getattr(importlib.import_module(module), function)
+    build()
+    drawn = []
+    draw = style.figure_html
+    monkeypatch.setattr(style, "figure_html", lambda *a, **k: drawn.append(1) or draw(*a, **k))
+    build()
+    assert drawn == []
+
+
+def test_a_kernel_forked_from_a_warmed_branch_draws_no_chart_and_inherits_no_widget(tmp_path):
+    """voila.json's own set-up: the planning branch built the budget planner before forking."""
+    TEMPLATE.close()
+    config = Config(json.loads(course.path("voila.json").read_text()))
+    (tmp_path / "connections").mkdir()
+    manager = PreheatSafeKernelManager(config=config, root_dir=str(tmp_path),
+                                       connection_dir=str(tmp_path / "connections"))
+    code = ("import json, ipywidgets.widgets.widget as w\n"
+            "from widgets import style\n"
+            "inherited, drawn, draw = len(w._instances), [], style.figure_html\n"
+            "style.figure_html = lambda *a, **k: drawn.append(1) or draw(*a, **k)\n"
+            "from widgets.budget import build_app\n"
+            "app = build_app()\n"
+            "print(json.dumps({'inherited': inherited, 'drawn': len(drawn)}))")
+
+    async def scenario():
+        env = {**os.environ, NOTEBOOK_ENV: "budget-planner.ipynb"}
+        km = manager.get_kernel(await manager.start_kernel(path=str(tmp_path), env=env))
+        out, error = await _execute(km, code)
+        await manager.shutdown_all()
+        return out, error
+
+    try:
+        out, error = _run(scenario())
+    finally:
+        TEMPLATE.close()
+    assert error is None
+    assert json.loads(out) == {"inherited": 0, "drawn": 0}
+
+
+def test_a_warm_up_that_fails_is_reported_and_the_template_still_serves(tmp_path):
+    TEMPLATE.close()
+    try:
+        spec = {"env": dict(os.environ), "cwd": str(tmp_path)}
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "k.json")]
+        setup = Setup(["pandas", "wave:no_such_function"], {}, ["debugpy"])
+        pid = TEMPLATE.spawn(setup, spec, argv)
+        psutil.Process(pid).kill()
+        assert TEMPLATE.news() == ["The kernel template could not pre-load wave:no_such_function"]
+    finally:
+        TEMPLATE.close()
 
 
 def test_a_notebooks_kernel_is_forked_from_its_branch_and_no_other_kernel_is(manager, tmp_path):

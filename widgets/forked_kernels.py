@@ -20,10 +20,17 @@ No kernel here has ipykernel's debugger (``blocked``): Voilà relays only comm, 
 shutdown messages from a page, so no debug request can reach it, and debugpy costs every kernel
 about 7 MiB.
 
-Each kernel is still a new process that ran nothing before its viewer: the template never runs
-a notebook, and kernels are never reused. The kernel gets the environment and working folder
-Voilà asked for, and a supervisor process that removes whatever the kernel started when it
-exits (the grading sandbox with no namespaces, limits or user change).
+Warm-up: a branch's ``preload`` may also name functions (``"widgets.budget:build_app"``) that the
+branch calls once before it serves: each app is built at its defaults, outside any kernel, and
+its widgets are closed. What the build cached stays: the datasets it loaded and the charts it
+drew (``widgets.style.cached_chart``). A viewer's kernel then builds its app at the defaults
+without drawing a chart or parsing a dataset, and shares those caches instead of holding copies.
+
+Each kernel is still a new process that ran nothing of any viewer's before its own: the template
+runs only the kit's code named in voila.json, never a notebook, and kernels are never reused.
+The kernel gets the environment and working folder Voilà asked for, and a supervisor process
+that removes whatever the kernel started when it exits (the grading sandbox with no namespaces,
+limits or user change).
 
 If the template cannot be used (it failed to start or died, the kernel spec names another
 Python, or the platform cannot fork), the kernel starts the usual way and the reason is logged.
@@ -188,11 +195,13 @@ class ForkedKernelManager(ServerKernelManager):
 
     preload = List(
         Unicode(), config=True,
-        help="Modules the kernel template imports once, for every forked kernel to share.")
+        help="Modules the kernel template imports once, for every forked kernel to share. An "
+             "entry 'module:function' also calls that function once (a warm-up).")
     branches = Dict(
         value_trait=Dict(), config=True,
         help="Branches of the template for notebooks that need more modules: {name: "
-             "{'notebooks': [paths relative to Voila's folder], 'preload': [modules]}}. A "
+             "{'notebooks': [paths relative to Voila's folder], 'preload': [modules, or "
+             "'module:function' warm-ups]}}. A "
              "branch is forked from the template once it has imported its modules, so a "
              "kernel of another notebook holds none of the branch's libraries.")
     blocked = List(

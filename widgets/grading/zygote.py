@@ -19,6 +19,9 @@ the sandbox spec or the path of its file; ``log`` may be null (the template's st
 first line the template writes says it is ready: ``{"ready": <seconds>, "failed": [...],
 "branches": {<name>: <pid>}}``.
 
+Warm-up: an entry ``"module:function"`` in a pre-load list also calls that function once
+(see :func:`preload`), so caches it fills are shared by every fork, like the modules.
+
 Branches: a template may also be given branches, each a list of further modules and a pair of
 pipes. Once the template has imported its own modules it forks one child per branch, which
 imports the branch's modules and then serves requests on that branch's pipes, in the same
@@ -151,19 +154,33 @@ def _spawn(request: dict, live: set[int]) -> int:
 
 
 def preload(modules: list[str]) -> list[str]:
-    """Import ``modules`` (ignoring ones that fail); return the ones that failed."""
+    """Import ``modules`` (ignoring ones that fail); return the ones that failed.
+
+    An entry ``"module:function"`` also calls ``module.function()`` once, to warm the caches
+    it fills (a Voilà app built at its defaults draws and caches its default charts and loads
+    its data). Widgets a call makes are closed afterwards, so no kernel inherits one.
+    """
     failed = []
     # What every kernel's start-up imports anyway (ipykernel loads its debugger, debugpy);
     # none of these starts a thread, so forking stays safe.
     base = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
             "ipykernel.debugger", "IPython", "debugpy", "sqlite3", "psutil"]
+    called = False
     for name in [*base, *modules]:
-        if name.split(".")[0] in sys.modules and sys.modules[name.split(".")[0]] is None:
+        module, _, function = name.partition(":")
+        if module.split(".")[0] in sys.modules and sys.modules[module.split(".")[0]] is None:
             continue  # blocked on purpose (see serve)
         try:
-            importlib.import_module(name)
+            loaded = importlib.import_module(module)
+            if function:
+                called = True
+                getattr(loaded, function)()
         except Exception:
             failed.append(name)
+    if called and "ipywidgets" in sys.modules:
+        # Outside a kernel a widget announces itself to nobody, but it stays registered, and a
+        # page asking its kernel for every widget's state would be sent these too.
+        sys.modules["ipywidgets"].Widget.close_all()
     return failed
 
 
