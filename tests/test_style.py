@@ -133,3 +133,26 @@ def test_a_chart_that_fails_is_not_cached():
     with pytest.raises(RuntimeError):
         chart(1)
     assert chart(1) == "<p>ok</p>" and len(calls) == 2
+
+
+def test_the_chart_cache_can_be_turned_off_from_the_environment(monkeypatch):
+    monkeypatch.setenv(style.CHARTS_KEPT_ENV, "0")
+    assert style._charts_kept() == 0
+    monkeypatch.setattr(style, "CHARTS_KEPT", 0)
+    drawn = []
+
+    @style.cached_chart
+    def chart(x: int) -> str:
+        drawn.append(x)
+        return "<p></p>"
+
+    chart(1)
+    chart(1)
+    assert drawn == [1, 1]
+
+
+@pytest.mark.parametrize("text", ["many", "-1", "2.5"])
+def test_a_bad_chart_cache_size_warns_and_keeps_the_default(monkeypatch, text):
+    monkeypatch.setenv(style.CHARTS_KEPT_ENV, text)
+    with pytest.warns(UserWarning, match="KIT_CHARTS_KEPT must be a whole number from 0 up"):
+        assert style._charts_kept() == 8

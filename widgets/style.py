@@ -12,8 +12,10 @@ import functools
 import hashlib
 import html
 import io
+import os
 import pickle
 import textwrap
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import ParamSpec
@@ -153,9 +155,29 @@ def figure_html(fig: Figure, alt: str, *, caption: str | None = None) -> str:
     )
 
 
+#: The environment variable that sets ``CHARTS_KEPT`` (0 turns the chart cache off).
+CHARTS_KEPT_ENV = "KIT_CHARTS_KEPT"
+
+
+def _charts_kept(default: int = 8) -> int:
+    text = os.environ.get(CHARTS_KEPT_ENV, "")
+    if not text:
+        return default
+    try:
+        kept = int(text)
+        if kept < 0:
+            raise ValueError
+        return kept
+    except ValueError:
+        # a typo in a server's environment must not stop every app from drawing
+        warnings.warn(f"{CHARTS_KEPT_ENV} must be a whole number from 0 up (got {text!r}); "
+                      f"keeping {default} charts", stacklevel=2)
+        return default
+
+
 #: Charts each cached chart function keeps: its defaults and a few recent inputs, about 50 KB
 #: of HTML each.
-CHARTS_KEPT = 8
+CHARTS_KEPT = _charts_kept()
 
 
 def cached_chart(render: Callable[P, str]) -> Callable[P, str]:
@@ -165,7 +187,9 @@ def cached_chart(render: Callable[P, str]) -> Callable[P, str]:
     draw costs tens of milliseconds. The cache pays off when a person puts an input back, and
     when a Voilà kernel is forked from a template that already drew the app's default charts
     (``widgets.forked_kernels``). Arguments are compared by their pickled bytes; arguments that
-    cannot be pickled are drawn every time. ``render.cache_clear()`` empties the cache.
+    cannot be pickled are drawn every time. ``render.cache_clear()`` empties the cache, and
+    ``KIT_CHARTS_KEPT=0`` in the environment turns caching off (the benchmarks time every
+    change as a new drawing that way).
     """
     kept: OrderedDict[bytes, str] = OrderedDict()
 
@@ -180,7 +204,7 @@ def cached_chart(render: Callable[P, str]) -> Callable[P, str]:
             kept.move_to_end(key)
             return kept[key]
         html_ = kept[key] = render(*args, **kwargs)
-        if len(kept) > CHARTS_KEPT:
+        while len(kept) > CHARTS_KEPT:
             kept.popitem(last=False)
         return html_
 
