@@ -243,8 +243,10 @@ def wait_until_settled(server: VoilaServer, n_kernels: int, timeout: float = 300
 
 # -------------------------------------------------------------------------------- served
 @contextmanager
-def served_notebooks(*, extra: list[str] = (), with_baseline: bool = True):
-    """A Voilà server, configured like ``make apps``, on a copy of apps/ plus the baseline.
+def served_notebooks(*, extra: list[str] = (), with_baseline: bool = True,
+                     env: dict[str, str] | None = None):
+    """A Voilà server, configured like ``make apps``, on a copy of apps/ plus the baseline
+    (``env``: the server's environment, by default this process's).
 
     Yields ``(server, notebooks)``: notebook names in apps/ order, the baseline last.
     """
@@ -258,7 +260,7 @@ def served_notebooks(*, extra: list[str] = (), with_baseline: bool = True):
         names.append(BASELINE)
     RESULTS_DIR.mkdir(exist_ok=True)
     log = RESULTS_DIR / f"voila-{time.strftime('%H%M%S')}.log"  # kept, to read after a failure
-    server = VoilaServer(folder, extra=list(extra), log=log)
+    server = VoilaServer(folder, extra=list(extra), log=log, env=env)
     try:
         server.wait(timeout=180)
         yield server, names
