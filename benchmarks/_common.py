@@ -398,14 +398,12 @@ _TIMEOUT = """(ms) => new Promise((_, no) => setTimeout(() => {
 }, ms))"""
 #: Resolves once the results have not changed for 400 ms (at most 10 s): a change redraws its
 #: numbers and charts in several messages, and the next change must not be timed against those.
-#: Resolves to how long, in seconds, the results have been still, so a caller can tell when
-#: they last changed without counting the quiet wait.
+#: Resolves to the page's clock (ms since navigation) at their last change, or null if they did
+#: not change while watched.
 _SETTLE = """(sel) => new Promise(resolve => {
   const results = document.querySelector(sel);
-  let quiet, last = performance.now();
-  const done = () => {
-    seen.disconnect(); clearTimeout(cap); resolve((performance.now() - last) / 1000);
-  };
+  let quiet, last = null;
+  const done = () => { seen.disconnect(); clearTimeout(cap); resolve(last); };
   const seen = new MutationObserver(() => {
     last = performance.now(); clearTimeout(quiet); quiet = setTimeout(done, 400);
   });
@@ -413,12 +411,38 @@ _SETTLE = """(sel) => new Promise(resolve => {
   quiet = setTimeout(done, 400);
   const cap = setTimeout(done, 10000);
 })"""
+#: Resolves to the page's clock (ms since navigation) at the first animation frame in which an
+#: element matching the selector is visible; rejects after ``ms``. Playwright's own waits poll
+#: with a back-off of up to 500 ms between checks (microsoft/playwright#32276), which made a
+#: page that became visible just after a check look up to half a second slower.
+_VISIBLE_AT = """([sel, ms]) => new Promise((resolve, reject) => {
+  const start = performance.now();
+  const frame = () => {
+    const el = document.querySelector(sel);
+    const box = el && el.getBoundingClientRect();
+    if (box && box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden') {
+      resolve(performance.now());
+    } else if (performance.now() - start > ms) {
+      reject(new Error(`${sel} was not visible within ${ms} ms`));
+    } else {
+      requestAnimationFrame(frame);
+    }
+  };
+  frame();
+})"""
 
 
-def results_still_for(page) -> float:
-    """Wait until the page's results have stopped changing; return how long, in seconds, they
-    have been still (at least 0.4 s unless they kept changing for 10 s)."""
-    return page.evaluate(_SETTLE, RESULTS)
+def results_settled_at(page) -> float | None:
+    """Wait until the page's results have stopped changing; return the page's clock, in
+    seconds since navigation, at their last change (None if they did not change meanwhile)."""
+    last = page.evaluate(_SETTLE, RESULTS)
+    return None if last is None else last / 1000
+
+
+def visible_at(page, selector: str, timeout: float = 60.0) -> float:
+    """Wait until an element matching ``selector`` is visible; return the page's clock, in
+    seconds since navigation, at the first frame it was (not when a poll noticed)."""
+    return page.evaluate(_VISIBLE_AT, [selector, int(timeout * 1000)]) / 1000
 
 
 def watch_kernel(page) -> None:
@@ -496,7 +520,7 @@ def change_and_time(page, how: tuple[str, str, str, object], step: int,
     ``page`` must watch its kernel (``watch_kernel``).
     """
     kind, there, back, target = how
-    results_still_for(page)
+    results_settled_at(page)
     # an app may redraw its fields after a change, and the page's focus goes with the old one
     target.focus()
     entry = there if step % 2 == 0 else back
