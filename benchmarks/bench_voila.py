@@ -27,8 +27,8 @@ ratio says what the kit adds over the least Voilà can do.
 - Memory: resident memory (RSS) of each viewer's kernel once the page is interactive (target
   <= 160 MiB), and the memory it holds alone (USS): kernels are forked from the kit's
   template (widgets/forked_kernels.py) and share its pages, so USS is what one more viewer
-  costs; also USS after the latency run's 30 changes, every one drawn. And the Voilà server and the template,
-  which are paid once.
+  costs; also USS after the latency run's 30 changes, every one drawn. And the Voilà server
+  and the template, which are paid once.
 
 Usage: python benchmarks/bench_voila.py [--runs 5] [--changes 30]
 """
