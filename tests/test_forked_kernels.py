@@ -227,16 +227,17 @@ def test_a_dead_template_is_replaced_and_the_next_viewer_still_gets_a_kernel(man
     assert new_template != old_template
 
 
-def test_a_module_the_template_cannot_import_is_reported_once(tmp_path):
+@pytest.mark.parametrize("entry", ["no_such_module_anywhere", "wave:no_such_function"])
+def test_a_module_or_warm_up_the_template_cannot_load_is_reported_once(tmp_path, entry):
     TEMPLATE.close()
     try:
         spec = {"env": dict(os.environ), "cwd": str(tmp_path)}
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "k.json")]
-        setup = Setup(["pandas", "no_such_module_anywhere"], {}, ["debugpy"])
-        pid = TEMPLATE.spawn(setup, spec, argv)
+        setup = Setup(["pandas", entry], {}, ["debugpy"])
+        pid = TEMPLATE.spawn(setup, spec, argv)  # the template serves all the same
         psutil.Process(pid).kill()
         # debugpy is blocked on purpose, so it is not news
-        assert TEMPLATE.news() == ["The kernel template could not pre-load no_such_module_anywhere"]
+        assert TEMPLATE.news() == [f"The kernel template could not pre-load {entry}"]
         assert TEMPLATE.news() == []  # said once per template, not once per kernel
     finally:
         TEMPLATE.close()
@@ -338,19 +339,6 @@ def test_a_kernel_forked_from_a_warmed_branch_draws_no_chart_and_inherits_no_wid
         TEMPLATE.close()
     assert error is None
     assert json.loads(out) == {"inherited": 0, "drawn": 0}
-
-
-def test_a_warm_up_that_fails_is_reported_and_the_template_still_serves(tmp_path):
-    TEMPLATE.close()
-    try:
-        spec = {"env": dict(os.environ), "cwd": str(tmp_path)}
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "k.json")]
-        setup = Setup(["pandas", "wave:no_such_function"], {}, ["debugpy"])
-        pid = TEMPLATE.spawn(setup, spec, argv)
-        psutil.Process(pid).kill()
-        assert TEMPLATE.news() == ["The kernel template could not pre-load wave:no_such_function"]
-    finally:
-        TEMPLATE.close()
 
 
 def test_a_notebooks_kernel_is_forked_from_its_branch_and_no_other_kernel_is(manager, tmp_path):
