@@ -39,8 +39,6 @@ PALETTE: tuple[str, ...] = (
 #: Meaningful colours, so a colour means the same thing on every chart.
 GOOD, BAD, NEUTRAL, HIGHLIGHT = "#009E73", "#D55E00", "#7F7F7F", "#0072B2"
 
-P = ParamSpec("P")
-
 FIGSIZE = (6.4, 3.6)  # inches; 704 x 396 px at DPI, fits a 1280-px screen beside the inputs
 DPI = 110
 
@@ -178,6 +176,9 @@ def _charts_kept(default: int = 8) -> int:
 #: Charts each cached chart function keeps: its defaults and a few recent inputs, about 50 KB
 #: of HTML each.
 CHARTS_KEPT = _charts_kept()
+
+
+P = ParamSpec("P")
 
 
 def cached_chart(render: Callable[P, str]) -> Callable[P, str]:
