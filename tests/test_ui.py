@@ -6,6 +6,7 @@ import base64
 import re
 
 import ipywidgets as W
+import pytest
 
 from widgets import ui
 from widgets.validate import InputError
@@ -120,6 +121,20 @@ def test_a_wide_choice_field_does_not_widen_the_others():
     plain = ui.ChoiceField("Team", ["a", "b"])
     assert (wide.control.layout.width, wide.control.layout.max_width) == ("100%", "640px")
     assert (plain.control.layout.width, plain.control.layout.max_width) == ("420px", None)
+
+
+def test_a_shared_layout_refuses_a_change_that_would_reach_every_field():
+    a = ui.NumberField("Users", 10, min=1, max=100)
+    b = ui.NumberField("Team", 2, min=0, max=100)
+    # Views used to do this to hide a field or widen a dropdown: now it says what to do instead.
+    with pytest.raises(AttributeError, match=r"shared by many widgets.*Field\.set_visible"):
+        a.layout.display = "none"
+    with pytest.raises(AttributeError, match="shared by many widgets"):
+        a.control.layout.width = "100%"
+    with pytest.raises(AttributeError, match="shared by many widgets"):
+        a.control.style.description_width = "10px"
+    assert b.layout.display != "none" and b.control.layout.width == "340px"
+    assert b.control.style.description_width == "190px"
 
 
 def test_a_shared_layout_that_was_closed_is_made_again():

@@ -32,10 +32,25 @@ _NUMBER_JUNK = re.compile(r"[,\s_$]")
 
 #: Layouts and styles that many widgets share, made once per kernel: each is one model for the
 #: page to fetch and build instead of one per widget (the budget planner had 518 widget models,
-#: 199 of them layouts). Never change one in place (``f.layout.display = "none"`` would hide
+#: 199 of them layouts). They refuse changes in place (``f.layout.display = "none"`` would hide
 #: every field): switch to another shared one, as ``Field.set_visible`` does, or give the
 #: widget its own.
 _SHARED: dict[tuple, W.Widget] = {}
+_FROZEN_KINDS: dict[type, type] = {}
+
+
+class _Frozen:
+    """Mixed into a shared layout or style: its settings cannot change once it is made."""
+
+    _frozen = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._frozen and not name.startswith("_") and name in self.keys:
+            raise AttributeError(
+                f"this {type(self).__name__} is shared by many widgets, so setting {name} would "
+                "change them all: give the widget a layout or style of its own (or, to hide a "
+                "field, call Field.set_visible)")
+        super().__setattr__(name, value)
 
 
 def _shared(kind: type[W.Widget], **traits: Any) -> W.Widget:
@@ -43,7 +58,9 @@ def _shared(kind: type[W.Widget], **traits: Any) -> W.Widget:
     key = (kind, tuple(sorted(traits.items())))
     widget = _SHARED.get(key)
     if widget is None or widget.comm is None:
-        widget = _SHARED[key] = kind(**traits)
+        frozen = _FROZEN_KINDS.setdefault(kind, type(kind.__name__, (_Frozen, kind), {}))
+        widget = _SHARED[key] = frozen(**traits)
+        widget._frozen = True
     return widget
 
 
