@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -12,8 +13,8 @@ import urllib.error
 import urllib.request
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.voila_page import (
     Console,
@@ -58,65 +59,81 @@ def lab(tmp_path_factory):
                 if proc.poll() is not None:
                     pytest.fail(f"JupyterLab exited:\n{log.read_text()[-3000:]}")
                 time.sleep(0.5)
-        yield base, token
+        yield base, token, log
         proc.terminate()
         proc.wait(timeout=30)
 
 
 def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
-    base, token = lab
+    base, token, log = lab
     page.goto(f"{base}/lab/tree/START.md?token={token}")
     # START.md opens rendered (Markdown Preview), not as source text
     expect(page.locator(".jp-RenderedMarkdown h1", has_text="course start page")).to_be_visible(
         timeout=60_000)
 
-    # When the machine is slow, JupyterLab may ask which kernel to start (its default
-    # already chosen): a learner presses Select, and so does the test, whenever it appears.
-    page.add_locator_handler(
-        page.locator(".jp-Dialog", has_text="Select Kernel"),
-        _accept_dialog)
+    # On a busy machine JupyterLab can ask which kernel to start (its default already chosen),
+    # even twice, and a Run All while it asks runs nothing: a learner presses Select, and so does
+    # the test, whenever the question shows. no_wait_after: a dialog that stays up or comes back
+    # is simply answered again at the next step.
+    page.add_locator_handler(page.locator(".jp-Dialog", has_text="Select Kernel"),
+                             _accept_dialog, no_wait_after=True)
     page.goto(f"{base}/lab/tree/{LESSON}?token={token}")
-    expect(page.locator(".jp-Notebook")).to_be_visible(timeout=60_000)
-    # "Run All" before the kernel is up is silently dropped on a busy machine: wait for it.
-    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-    expect(idle).to_be_visible(timeout=120_000)
-    # Even then, on a machine shared with other test workers, a Run All has been seen to run
-    # nothing (every prompt stayed "[ ]"): a learner would click it again, and so does the test.
-    started = page.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]"))
-    for _ in range(3):
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_text("Run All Cells", exact=True).click()
-        try:
-            expect(started.first).to_be_attached(timeout=30_000)
-            break
-        except AssertionError:
-            continue
     # The failure explorer counts the synthetic portfolio's projects that match its filters.
     result = page.locator(".kit-count").first
     try:
+        expect(page.locator(".jp-Notebook")).to_be_visible(timeout=60_000)
+        expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_be_visible(
+            timeout=120_000)
+        _run_all(page)
         expect(result).to_have_text("1,000", timeout=180_000)
-    except AssertionError:
-        prompts = page.locator(".jp-InputPrompt").all_inner_texts()
-        outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
-        raise AssertionError(f"tool not shown; prompts={prompts}; outputs={outputs}") from None
+    except (AssertionError, PlaywrightError):
+        raise AssertionError(_diagnosis(page, base, token, log)) from None
     expect(page.locator("[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(0)
     page.get_by_label("Industry", exact=True).select_option("retail")
     expect(result).to_have_text("153", timeout=30_000)
 
 
+def _run_all(page: Page, tries: int = 3) -> None:
+    """Run > Run All Cells, again if no cell started (as a learner would click it again)."""
+    started = page.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]"))
+    for _ in range(tries):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        try:
+            expect(started.first).to_be_attached(timeout=15_000)
+            return
+        except AssertionError:
+            continue
+
+
+def _api(base: str, token: str, path: str):
+    with urllib.request.urlopen(f"{base}/api/{path}?token={token}", timeout=60) as response:
+        return json.load(response)
+
+
 def _accept_dialog(dialog) -> None:
-    """Press the dialog's default button. Its label differs between JupyterLab releases, and
-    the dialog may close by itself once the kernel is up, so a missed click is no failure."""
+    """Press the dialog's default button; the dialog may close by itself first."""
     try:
         dialog.locator("button.jp-mod-accept").first.click(timeout=5_000)
-    except PlaywrightTimeoutError:
+    except PlaywrightError:
         pass
+
+
+def _diagnosis(page: Page, base: str, token: str, log) -> str:
+    """What the page and the server showed when the lesson's tool did not appear."""
+    prompts = page.locator(".jp-InputPrompt").all_inner_texts()
+    outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+    dialogs = page.locator(".jp-Dialog").all_inner_texts()
+    sessions = [(s["path"], s["kernel"]["execution_state"])
+                for s in _api(base, token, "sessions")]
+    return (f"tool not shown; prompts={prompts}; outputs={outputs}; dialogs={dialogs}; "
+            f"sessions={sessions}; server log:\n{log.read_text()[-2000:]}")
 
 
 @pytest.mark.parametrize("app", course.app_notebooks(), ids=lambda p: p.stem)
 def test_apps_render_inside_jupyterlab_offline(page: Page, lab, app):
     """make start serves the apps too, under /voila/render/, with the same template."""
-    base, token = lab
+    base, token, _ = lab
     offsite, console = Offsite(page), Console(page)
     open_app(page, f"{base}/voila/render/{course.APPS}/{app.name}?token={token}",
              ready=ready_selector(app))
@@ -127,7 +144,7 @@ def test_apps_render_inside_jupyterlab_offline(page: Page, lab, app):
 
 
 def test_lesson_in_voila_inside_jupyterlab_hides_instructor_notes(page: Page, lab):
-    base, token = lab
+    base, token, _ = lab
     open_app(page, f"{base}/voila/render/{LESSON}?token={token}", ready=".jp-RenderedMarkdown")
     expect(page.locator("h2", has_text="Key points")).to_be_visible(timeout=120_000)
     text = page.locator("body").inner_text()
