@@ -131,9 +131,9 @@ def test_failure_explorer_filters_searches_validates_and_downloads(page: Page, v
     message = page.locator(".kit-field-error")
     expect(message).to_contain_text("No project matches these filters")
     expect(count).to_have_text(shown)  # the last good result stays
-    # the message sits in the Sponsor field's row
+    # the message sits in the Sponsor field
     row = page.get_by_label("Sponsor", exact=True).locator("xpath=ancestor::div[contains("
-                                                           "@class,'widget-hbox')][1]")
+                                                           "@class,'kit-field')][1]")
     expect(row.locator(".kit-field-error")).to_be_visible()
     page.get_by_label("Sponsor", exact=True).select_option(label="All sponsors")
     expect(message).to_have_count(0)

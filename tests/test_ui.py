@@ -32,7 +32,7 @@ def test_bad_number_shows_message_beside_field_and_keeps_last_good_value():
     assert f.value == 1000
     assert f.error == "Monthly volume must be between 1 and 10,000,000 requests."
     f.control.value = "12"
-    assert f.value == 12 and f.error == "" and f.message.value == ""
+    assert f.value == 12 and f.error == "" and "kit-field-error" not in f.message.value
 
 
 def test_percent_field_reads_percent_and_stores_fraction():
@@ -67,7 +67,8 @@ def test_frame_shows_model_error_beside_the_named_field_and_keeps_result():
     assert result.value == "previous good result"
     assert "p_target must differ" in field.message.value
     assert frame.run(lambda: setattr(result, "value", "new")) is True
-    assert field.message.value == ""  # a model message is cleared once the inputs work
+    # a model message is cleared once the inputs work
+    assert "kit-field-error" not in field.message.value
 
 
 def test_frame_never_shows_a_traceback_for_a_bug():
@@ -100,12 +101,27 @@ def test_choice_field_defaults_to_the_first_value_of_labelled_options():
 def test_fields_share_their_layouts_and_styles():
     a = ui.NumberField("Users", 10, min=1, max=100, unit="people", help="Who uses it.")
     b = ui.NumberField("Team", 2, min=0, max=100, unit="FTE", help="Who builds it.")
-    row_a, row_b = a.children[0], b.children[0]
-    assert row_a.layout is row_b.layout  # one model in the page, not one per field
-    assert a.layout is b.layout and a.control.layout is b.control.layout
-    assert a.control.style is b.control.style
+    assert a.layout is b.layout  # one model in the page, not one per field
+    assert a.control.layout is b.control.layout and a.control.style is b.control.style
     assert a.message.layout is b.message.layout and a.message.style is b.message.style
-    assert a.children[1].layout is b.children[1].layout  # the help lines
+    assert a.children[1].layout is b.children[1].layout  # the units
+    # one flat row: control, unit, then the line with the message and the help
+    assert a.children == (a.control, a.children[1], a.message)
+
+
+def test_a_field_makes_its_message_line_only_when_it_has_something_to_say():
+    f = ui.NumberField("Users", 10, min=1, max=100)
+    assert f.children == (f.control,)  # no help, no error: no model for an empty line
+    f.control.value = "1000"
+    assert f.children == (f.control, f.message) and "must be between 1 and 100" in f.message.value
+    assert f.message.layout.display != "none"
+    f.control.value = "50"
+    assert f.value == 50 and "kit-field-error" not in f.message.value
+    assert f.message.layout.display == "none"  # an empty line takes no height
+    helped = ui.NumberField("Team", 2, min=0, max=9, help="Who builds it.")
+    helped.control.value = "x"
+    # the message comes first, under the control, and the help stays under it
+    assert helped.message.value.index("kit-field-error") < helped.message.value.index("Who")
 
 
 def test_hiding_a_field_hides_only_that_field():

@@ -64,24 +64,27 @@ def _shared(kind: type[W.Widget], **traits: Any) -> W.Widget:
     return widget
 
 
-def _note(text: str) -> W.HTML:
-    """Fixed HTML beside or under a control (a unit, a help line) with the shared layout."""
-    return W.HTML(text, layout=_shared(W.Layout), style=_shared(HTMLStyle))
-
-
 def _field_layout(*, visible: bool) -> W.Layout:
-    return _shared(W.Layout, margin="2px 0", display=None if visible else "none")
+    return _shared(W.Layout, margin="2px 0", display=None if visible else "none",
+                   flex_flow="row wrap", align_items="center")
+
+
+def _message_layout(shown: bool) -> W.Layout:
+    # The message line is the field's full width, so it wraps under the control; an empty one
+    # is not displayed, or it would still take a line's height.
+    return _shared(W.Layout, width="100%", display=None if shown else "none")
 
 
 def _message_html(text: str) -> str:
     if not text:
         return ""
-    return (f'<span role="alert" class="kit-field-error" style="color:{ERROR_COLOUR};'
-            f'font-size:0.9em;line-height:1.3">⚠ {html.escape(text)}</span>')
+    return (f'<div role="alert" class="kit-field-error" style="color:{ERROR_COLOUR};'
+            f'font-size:0.9em;line-height:1.3;margin:0 0 4px {_LABEL_WIDTH}">'
+            f"⚠ {html.escape(text)}</div>")
 
 
-class Field(W.VBox):
-    """Base of every input: a control, a message beside it, and the last valid ``value``.
+class Field(W.Box):
+    """Base of every input: a control, a message under it, and the last valid ``value``.
 
     Observe ``value`` to recompute: it only changes when the entry is valid.
     """
@@ -95,33 +98,51 @@ class Field(W.VBox):
         self.name = name or label
         self.error_source = ""
         self.control = control
-        self.message = W.HTML("", layout=_shared(W.Layout, margin="0 0 0 8px"),
-                              style=_shared(HTMLStyle))
-        parts: list[W.Widget] = [control]
+        # One flat wrapping row, its second line one HTML for the message and the help: a page
+        # builds every widget model before it shows the app, and a field used to be six.
+        children: list[W.Widget] = [control]
         if unit:
-            parts.append(_note(f'<span style="color:#444">{html.escape(unit)}</span>'))
-        parts.append(self.message)
-        row = W.HBox(parts, layout=_shared(W.Layout, flex_flow="row wrap", align_items="center"))
-        children: list[W.Widget] = [row]
-        if help:
-            children.append(_note(f'<div style="color:#444;font-size:0.85em;line-height:1.3;'
-                                  f'margin:0 0 4px {_LABEL_WIDTH}">{html.escape(help)}</div>'))
+            children.append(W.HTML(f'<span style="color:#444">{html.escape(unit)}</span>',
+                                   layout=_shared(W.Layout, margin="0 0 0 8px"),
+                                   style=_shared(HTMLStyle)))
+        self._help = (f'<div style="color:#444;font-size:0.85em;line-height:1.3;'
+                      f'margin:0 0 4px {_LABEL_WIDTH}">{html.escape(help)}</div>') if help else ""
         super().__init__(children, layout=_field_layout(visible=True))
+        self._message: W.HTML | None = None
+        if help:
+            self._add_message()
+        self.add_class("kit-field")
         control.add_class("kit-input")
+
+    @property
+    def message(self) -> W.HTML:
+        """The line under the control: the error, if any, then the help.
+
+        Made when first needed, so a field with no help and no error costs the page no model.
+        """
+        return self._message if self._message is not None else self._add_message()
+
+    def _add_message(self) -> W.HTML:
+        self._message = W.HTML(self._help, layout=_message_layout(True),
+                               style=_shared(HTMLStyle))
+        self.children = (*self.children, self._message)
+        return self._message
 
     def set_visible(self, visible: bool) -> None:
         """Show or hide the whole field (label, control, message and help)."""
         self.layout = _field_layout(visible=visible)
 
     def show_error(self, text: str, *, source: str = "field") -> None:
-        """Show ``text`` beside the field (empty clears it).
+        """Show ``text`` under the field's control, above its help (empty clears it).
 
         ``source`` is "field" for the field's own check and "model" for a message the model
         raised about this field; a later successful computation clears only the latter.
         """
         self.error = text
         self.error_source = source if text else ""
-        self.message.value = _message_html(text)
+        if text or self._message is not None:
+            self.message.value = _message_html(text) + self._help
+            self.message.layout = _message_layout(bool(text or self._help))
 
     def display_value(self) -> str:
         """The value as a person reads it (for summaries)."""
