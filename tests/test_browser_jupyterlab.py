@@ -124,8 +124,11 @@ def _diagnosis(page: Page, base: str, token: str, log) -> str:
     prompts = page.locator(".jp-InputPrompt").all_inner_texts()
     outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
     dialogs = page.locator(".jp-Dialog").all_inner_texts()
-    sessions = [(s["path"], s["kernel"]["execution_state"])
-                for s in _api(base, token, "sessions")]
+    try:
+        sessions = [(s["path"], s["kernel"]["execution_state"])
+                    for s in _api(base, token, "sessions")]
+    except OSError as err:  # the server itself may be what failed: report that, not this
+        sessions = f"not readable ({err})"
     return (f"tool not shown; prompts={prompts}; outputs={outputs}; dialogs={dialogs}; "
             f"sessions={sessions}; server log:\n{log.read_text()[-2000:]}")
 

@@ -112,6 +112,7 @@ def test_fields_share_their_layouts_and_styles():
 def test_a_field_makes_its_message_line_only_when_it_has_something_to_say():
     f = ui.NumberField("Users", 10, min=1, max=100)
     assert f.children == (f.control,)  # no help, no error: no model for an empty line
+    assert ui.NumberField("Team", 2, min=0, max=9).message.layout.display == "none"  # read only
     f.control.value = "1000"
     assert f.children == (f.control, f.message) and "must be between 1 and 100" in f.message.value
     assert f.message.layout.display != "none"

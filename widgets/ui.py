@@ -123,7 +123,8 @@ class Field(W.Box):
         return self._message if self._message is not None else self._add_message()
 
     def _add_message(self) -> W.HTML:
-        self._message = W.HTML(self._help, layout=_message_layout(True),
+        # hidden while it has nothing to show, so merely reading ``message`` adds no blank line
+        self._message = W.HTML(self._help, layout=_message_layout(bool(self._help)),
                                style=_shared(HTMLStyle))
         self.children = (*self.children, self._message)
         return self._message
