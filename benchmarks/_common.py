@@ -225,9 +225,24 @@ def _cpu_percent(procs: list[psutil.Process]) -> float:
     return total
 
 
-def wait_until_settled(server: VoilaServer, n_kernels: int, timeout: float = 300) -> float:
-    """Wait until the server has ``n_kernels`` kernels and they are idle; return seconds."""
+def fill_delay() -> float:
+    """Seconds a preheated pool waits after a viewer takes its kernel before it starts the
+    replacement, as voila.json sets it (Voilà's default is 1)."""
+    config = json.loads((course.root() / "voila.json").read_text())
+    return float(config.get("VoilaKernelManager", {}).get("fill_delay", 1))
+
+
+def wait_until_settled(server: VoilaServer, n_kernels: int, timeout: float = 300, *,
+                       refill: bool = False) -> float:
+    """Wait until the server has ``n_kernels`` kernels and they are idle; return seconds.
+
+    ``refill``: a page was opened just before, so first wait for its pool's replacement
+    kernel to start (the kernel count alone would not tell: the page's own kernel lives on
+    until it is culled).
+    """
     start = time.monotonic()
+    if refill:
+        time.sleep(fill_delay())
     while time.monotonic() - start < timeout:
         ks = kernels(server.proc.pid)
         if len(ks) >= n_kernels:
@@ -349,8 +364,10 @@ KERNEL_WATCH = r"""(() => {
 #: Arms a timer from the next key press until the change it makes is over: the kernel has
 #: answered every message the key sent, the results' text differs from before, and the results
 #: have then stayed still for 400 ms (numbers and charts arrive in separate messages). Resolves
-#: to the time of their last change (shown) and of the later of that and the kernel's last
-#: answer (done); rejects if the kernel answered and the text a person reads did not change.
+#: to the time their text first differed (first: the headline numbers, which the apps send
+#: before they draw a chart), of their last change (shown) and of the later of that and the
+#: kernel's last answer (done); rejects if the kernel answered and the text a person reads did
+#: not change.
 _ARM = """(sel) => {
   const results = document.querySelector(sel), k = window.__kitKernel;
   if (!k) throw new Error('the kernel watch is missing: add KERNEL_WATCH before the page loads');
@@ -360,8 +377,11 @@ _ARM = """(sel) => {
   window.__kitPressed = null;
   window.__kitState = () => ({sent: k.sent, pending: k.pending.size,
                               changed: results.innerText !== text});
+  // textContent, not innerText, while watching: innerText makes the browser lay out the page
+  // at every mutation, which would slow the very redraw being timed
+  const words = results.textContent;
   window.__kitChanged = new Promise((resolve, reject) => {
-    let last = null, quiet;
+    let first = null, last = null, quiet;
     const finish = () => {
       if (!k.sent || k.pending.size) return;  // the kernel's answer will call later() again
       seen.disconnect();
@@ -369,13 +389,14 @@ _ARM = """(sel) => {
       if (results.innerText === text) {
         reject(new Error('the kernel answered, but the text of the results did not change'));
       } else {
-        resolve({shown: last, done: Math.max(last, k.lastIdle)});
+        resolve({first: first ?? last, shown: last, done: Math.max(last, k.lastIdle)});
       }
     };
     const later = () => { clearTimeout(quiet); quiet = setTimeout(finish, 400); };
     const seen = new MutationObserver(() => {
       if (results.innerHTML === html) return;
       last = performance.now();
+      if (first === null && results.textContent !== words) first = last;
       later();
     });
     seen.observe(results, {subtree: true, childList: true, characterData: true, attributes: true});
@@ -386,7 +407,8 @@ _ARM = """(sel) => {
 }"""
 _READ = """async () => {
   const t = await window.__kitChanged;
-  return {shown: t.shown - window.__kitPressed, done: t.done - window.__kitPressed};
+  const since = x => x - window.__kitPressed;
+  return {first: since(t.first), shown: since(t.shown), done: since(t.done)};
 }"""
 #: Rejects after ``ms`` saying how far the change got.
 _TIMEOUT = """(ms) => new Promise((_, no) => setTimeout(() => {
@@ -503,9 +525,11 @@ def first_input_change(page) -> tuple[str, str, str, object]:
 
 @dataclass(frozen=True)
 class ChangeTime:
-    """Milliseconds from the committing key until the results finished changing (shown) and
-    until the kernel had also answered everything the key sent (done)."""
+    """Milliseconds from the committing key until the text of the results first changed
+    (first), until the results finished changing (shown) and until the kernel had also
+    answered everything the key sent (done)."""
 
+    first: float
     shown: float
     done: float
 
@@ -533,4 +557,4 @@ def change_and_time(page, how: tuple[str, str, str, object], step: int,
         page.evaluate(_ARM, RESULTS)
         page.keyboard.press(entry)
     t = page.evaluate(f"() => Promise.race([({_READ})(), ({_TIMEOUT})({int(timeout * 1000)})])")
-    return ChangeTime(t["shown"], t["done"])
+    return ChangeTime(t["first"], t["shown"], t["done"])

@@ -222,7 +222,36 @@ def test_a_change_is_timed_until_the_kernel_has_answered_and_the_result_is_drawn
     # machine delays them, and this checks the harness's bookkeeping, not the speed
     t, events = _timed_change(harness_page, text="6", shown_ms=shown_ms, idle_ms=idle_ms)
     assert t["shown"] == pytest.approx(events["shown"], abs=5)
+    assert t["first"] == t["shown"]  # one change, which was the text's
     assert t["done"] == pytest.approx(max(events["shown"], events["idle"]), abs=5)
+
+
+#: Replays an app's answer to a key: the headline number changes at 30 ms, the chart (no
+#: text, only its picture) at 200 ms, and the kernel says it is done at 220 ms.
+_REPLAY_NUMBER_THEN_CHART = """async ([request, idle]) => {
+  const k = window.__kitKernel, b = document.querySelector('.kit-results b');
+  const at = (ms, act) => new Promise(r => setTimeout(() => { act(); r(performance.now()); }, ms));
+  k.onSend(new Uint8Array(request).buffer);
+  const [number, chart] = await Promise.all([
+    at(30, () => { b.textContent = '6'; }),
+    at(200, () => { b.style.color = 'red'; }),
+    at(220, () => k.onFrame(new Uint8Array(idle).buffer))]);
+  return {number: number - window.__kitPressed, chart: chart - window.__kitPressed};
+}"""
+
+
+@pytest.mark.browser
+def test_the_first_response_is_when_the_results_text_changed_not_the_last_redraw(
+        harness_page):
+    harness_page.evaluate(common._ARM, common.RESULTS)
+    harness_page.locator(".kit-input").press("Enter")
+    events = harness_page.evaluate(_REPLAY_NUMBER_THEN_CHART, [
+        _frame("shell", "comm_msg", "req-1"),
+        _frame("iopub", "status", "st-1", "req-1", {"execution_state": "idle"})])
+    t = harness_page.evaluate(f"() => ({common._READ})()")
+    assert t["first"] == pytest.approx(events["number"], abs=5)
+    assert t["shown"] == pytest.approx(events["chart"], abs=5)
+    assert t["first"] < t["shown"] <= t["done"]
 
 
 @pytest.mark.browser
