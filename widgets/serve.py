@@ -22,6 +22,10 @@ from pathlib import Path
 
 from widgets import course
 
+#: Where Voilà serves a notebook of its folder, after the server's base URL (in Voilà alone
+#: and in JupyterLab's Voilà extension alike).
+RENDER_PATH = "/voila/render/"
+
 #: Default ports. Tests never use these: they ask the OS for a free port.
 LAB_PORT = 8888
 APPS_PORT = 8866
@@ -180,7 +184,7 @@ class VoilaServer:
                            f"{self.log_path.read_text()[-3000:]}")
 
     def url(self, notebook: str) -> str:
-        return f"{self.base}/voila/render/{notebook}"
+        return f"{self.base}{RENDER_PATH}{notebook}"
 
     def __enter__(self) -> VoilaServer:
         """Wait until the server answers; stop it if it never does."""
@@ -220,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         base = f"http://{HOST}:{port}"
         print(f"\nGenAI Traps kit\n"
               f"  JupyterLab (course start page): {base}/lab/tree/{START_PAGE}?token={token}\n"
-              f"  Apps in the same server:         {base}/voila/render/{course.APPS}/"
+              f"  Apps in the same server:         {base}{RENDER_PATH}{course.APPS}/"
               f"gallery.ipynb?token={token}\n"
               f"Stop with Ctrl-C.\n", flush=True)
     else:
@@ -231,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         port = _choose_port(args.port or APPS_PORT, host)
         cmd = apps_command(port, host, token)
         query = f"?token={token}" if token else ""
-        print(f"\nGenAI Traps apps (Voilà): http://{host}:{port}/voila/render/gallery.ipynb"
+        print(f"\nGenAI Traps apps (Voilà): http://{host}:{port}{RENDER_PATH}gallery.ipynb"
               f"{query}\n", flush=True)
         if token:
             print("Anyone who has this link can open the apps (each view starts a kernel).\n"

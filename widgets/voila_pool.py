@@ -34,10 +34,10 @@ from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Float
 
+from widgets.serve import RENDER_PATH
+
 #: The environment variable that names the notebook a pooled kernel is started for.
 NOTEBOOK_ENV = "KIT_NOTEBOOK"
-#: Where Voilà serves a notebook of its folder, after the server's base URL.
-RENDER_PATH = "/voila/render/"
 
 
 def notebook_of(env: dict) -> str | None:
