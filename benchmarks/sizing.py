@@ -212,11 +212,17 @@ def render(voila: dict, concurrency: dict, course_figures: dict) -> str:
         f"{srv['after_preheated']:.0f} MiB after the runs |",
     ]
     for name, row in tti.items():
-        until = "interactive" if is_app(name) else "visible (a page with no inputs)"
+        until = ("interactive (its first change wholly drawn)" if is_app(name)
+                 else "visible (a page with no inputs)")
         lines.append(f"| Time until {until}, `{name}`, cold / preheated (median) "
-                     f"| {row['cold']['median']:.1f} s / {row['preheated']['median']:.1f} s "
+                     f"| {row['cold']['median']:.2f} s / {row['preheated']['median']:.2f} s "
                      f"({row['ratio_cold']:.2f}x / {row['ratio_preheated']:.2f}x the "
                      "one-slider baseline) |")
+    for name, row in voila.get("time_to_first_response", {}).items():
+        if is_app(name):
+            lines.append(f"| Time until the first response, `{name}`, cold / preheated (median) "
+                         f"| {row['cold']['median']:.2f} s / {row['preheated']['median']:.2f} s "
+                         f"({row['ratio_cold']:.2f}x / {row['ratio_preheated']:.2f}x) |")
     for name, row in lat.items():
         lines.append(f"| Interaction latency, `{name}` (median, p95) "
                      f"| {row['median']:.0f} ms, {row['p95']:.0f} ms |")
