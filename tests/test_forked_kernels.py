@@ -7,14 +7,18 @@ them and read back what each kernel reports about itself.
 from __future__ import annotations
 
 import asyncio
+import glob
 import importlib
 import json
 import os
 import re
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import nbformat
 import psutil
@@ -22,7 +26,8 @@ import pytest
 from traitlets.config import Config
 
 from widgets import course
-from widgets.forked_kernels import TEMPLATE, Setup, forkable
+from widgets.forked_kernels import TEMPLATE, ForkedKernelManager, Setup, forkable
+from widgets.grading.kernels import socket_transport
 from widgets.voila_pool import NOTEBOOK_ENV, PreheatSafeKernelManager
 
 #: The template for these tests pre-loads pandas (a kernel started the usual way has not), and,
@@ -114,6 +119,42 @@ def test_a_kernel_is_forked_from_the_template_in_the_folder_and_environment_voil
     assert seen["probe"] == "seen"
     assert seen["cwd"] == str(tmp_path)
     assert _gone(seen["pid"]) and _gone(supervisor_pid)
+
+
+def test_kernels_use_unix_sockets_where_their_paths_fit():
+    assert socket_transport("/tmp/voila_ab12cd34/kernel-" + "0" * 36 + "-ipc") == "ipc"
+    # a Unix socket path is at most 104 bytes on macOS: a longer one must not kill the kernel
+    assert socket_transport("/tmp/" + "x" * 100) == "tcp"
+    assert ForkedKernelManager().transport == "tcp"  # no connection file to name them after
+
+
+def test_a_viewer_kernel_talks_over_unix_sockets_so_no_other_process_can_take_its_ports(
+        tmp_path):
+    # as short as Voila's own connection folder; pytest's tmp_path is too long for a socket
+    connections = Path(tempfile.mkdtemp(prefix="kit-"))
+    config = Config(json.loads(course.path("voila.json").read_text()))
+    config.ForkedKernelManager.preload = PRELOAD
+    manager = PreheatSafeKernelManager(config=config, root_dir=str(tmp_path),
+                                       connection_dir=str(connections))
+
+    async def scenario():
+        km = manager.get_kernel(await manager.start_kernel(path=str(tmp_path)))
+        try:
+            written = json.loads(Path(km.connection_file).read_text())
+            seen = await _probe(km)  # the kernel has bound its sockets once it answers
+            return written, glob.glob(f"{written['ip']}-*"), seen
+        finally:
+            await manager.shutdown_all()
+
+    try:
+        written, sockets, seen = _run(scenario())
+    finally:
+        TEMPLATE.close()
+        shutil.rmtree(connections, ignore_errors=True)
+    assert written["transport"] == "ipc"
+    assert written["ip"].startswith(str(connections))
+    assert len(sockets) == 5  # shell, iopub, stdin, control, heartbeat: all files
+    assert seen["preloaded"] is True  # and the forked kernel answered over them
 
 
 def test_a_forked_kernel_shows_its_own_command_line_under_its_supervisor(manager, tmp_path):

@@ -51,9 +51,15 @@ import sys
 import threading
 
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
-from traitlets import Dict, Float, List, TraitError, Unicode, validate
+from traitlets import Dict, Float, List, TraitError, Unicode, default, validate
 
-from widgets.grading.kernels import ForkedProcess, Zygote, ZygoteError, adopt_forked_kernel
+from widgets.grading.kernels import (
+    ForkedProcess,
+    Zygote,
+    ZygoteError,
+    adopt_forked_kernel,
+    socket_transport,
+)
 from widgets.voila_pool import notebook_of
 
 #: The backend ipykernel would choose; set before the template imports matplotlib, so forked
@@ -215,6 +221,13 @@ class ForkedKernelManager(ServerKernelManager):
         help="Seconds between a kernel's hand-backs of the memory it has freed to the system "
              "(0: never). Without them a viewer's kernel keeps what each redraw freed for as "
              "long as the page is open.")
+
+    @default("transport")
+    def _transport_default(self) -> str:
+        if not self.connection_file:
+            return "tcp"
+        # jupyter_client names the sockets after the connection file
+        return socket_transport(os.path.splitext(self.connection_file)[0] + "-ipc")
 
     @validate("branches")
     def _valid_branches(self, proposal):

@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 
@@ -23,6 +24,23 @@ import zmq
 import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, List, Unicode
+
+#: Longest path a Unix socket may have: 104 bytes on macOS, 108 on Linux.
+SOCKET_PATH_MAX = 104
+
+
+def socket_transport(stem: str) -> str:
+    """"ipc" if a kernel can use Unix sockets named ``<stem>-<n>`` here, else "tcp".
+
+    A TCP kernel's ports are chosen by binding port 0 and letting go, and the kernel binds them
+    a moment later. When many kernels start at once, another process can take one of them in
+    between and the kernel dies with "Address already in use" (``make bench`` met it when 30
+    viewers opened the apps at once: Voila then left that viewer's page loading for ever).
+    Socket files cannot collide: each is named after its own kernel.
+    """
+    if not hasattr(socket, "AF_UNIX"):
+        return "tcp"
+    return "ipc" if len(os.fsencode(f"{stem}-99")) < SOCKET_PATH_MAX else "tcp"
 
 
 class SandboxKernelManager(AsyncKernelManager):

@@ -36,6 +36,7 @@ from widgets.grading.kernels import (
     Zygote,
     ZygoteError,
     kill_all,
+    socket_transport,
 )
 from widgets.grading.preprocessors import SafeExecute, issues_of, sanitize_preprocessors
 from widgets.grading.results import Code, Issue
@@ -217,10 +218,12 @@ class Worker:
         km = SandboxKernelManager(kernel_name=kernel_name,
                                   launcher_cmd=[*isolation.launcher(), str(spec_file)],
                                   max_message_bytes=self.setup.max_message_bytes)
-        if self.iso.namespaces:
-            # No network in the sandbox: the kernel's sockets are files in its scratch folder.
+        sockets = str(job_dir / "k" / "kernel")
+        if self.iso.namespaces or socket_transport(sockets) == "ipc":
+            # Files in the kernel's scratch folder: the sandbox has no network, and without
+            # one no other process can take a port between its choice and the kernel's bind.
             km.transport = "ipc"
-            km.ip = str(job_dir / "k" / "kernel")
+            km.ip = sockets
         km.connection_file = str(conn_file)
         prep.km = km  # before it starts: the stray-process sweep must know its launcher
         log_path = self.run / "logs" / f"kernel-{job['id']}-{index}.log"
