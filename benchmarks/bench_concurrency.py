@@ -55,13 +55,27 @@ def rendered(html: str, name: str) -> str:
     return ""
 
 
-def view(url: str, name: str) -> tuple[str, float, str]:
+#: A page not complete this many seconds after its request counts as not rendered.
+PAGE_DEADLINE_S = 300.0
+
+
+def view(url: str, name: str, deadline_s: float = PAGE_DEADLINE_S) -> tuple[str, float, str]:
+    """Request one page; return (name, seconds, '' or what is wrong with it).
+
+    Read in pieces against a deadline for the whole page: Voilà streams a page as its cells
+    run, and one whose kernel died while rendering stayed open, unfinished, for over 20
+    minutes (the socket timeout alone did not end it).
+    """
     start = time.perf_counter()
     try:
-        with urllib.request.urlopen(url, timeout=600) as response:
-            html = response.read().decode("utf-8")
-        problem = rendered(html, name)
-    except OSError as err:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            body = bytearray()
+            while chunk := response.read1(1 << 16):
+                body += chunk
+                if time.perf_counter() - start > deadline_s:
+                    raise TimeoutError(f"page not complete within {deadline_s:.0f} s")
+        problem = rendered(body.decode("utf-8"), name)
+    except OSError as err:  # TimeoutError included
         problem = f"request failed: {err}"
     return name, time.perf_counter() - start, problem
 

@@ -6,10 +6,14 @@ the floor it compares against and the sizing it writes are computed as documente
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import http.server
 import importlib
 import json
 import sys
+import threading
+import time
 
 import nbformat
 import pytest
@@ -20,6 +24,7 @@ from widgets import course
 
 sys.path.insert(0, str(course.path(course.BENCHMARKS)))
 common = importlib.import_module("_common")
+bench_concurrency = importlib.import_module("bench_concurrency")
 bench_course = importlib.import_module("bench_course")
 bench_views = importlib.import_module("bench_views")
 sizing = importlib.import_module("sizing")
@@ -138,6 +143,35 @@ def test_view_benchmark_can_drive_every_tool(name, monkeypatch):
 
 
 # --------------------------------------------------------------- the Voila latency harness
+class _TricklingPage(http.server.BaseHTTPRequestHandler):
+    """A page that starts and never ends: one byte every 50 ms, for up to 20 s."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        with contextlib.suppress(OSError):  # the benchmark hangs up, as it should
+            for _ in range(400):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.05)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_page_that_never_completes_is_reported_not_waited_for():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TricklingPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/gallery.ipynb"
+        _name, seconds, problem = bench_concurrency.view(url, "gallery.ipynb", deadline_s=1.0)
+    finally:
+        server.shutdown()
+    assert problem == "request failed: page not complete within 1 s"
+    assert seconds < 10  # not the 20 s the page would have taken
+
+
 def test_number_field_entry_always_differs_from_what_it_shows():
     assert common.other_number("1,000") == "1100"
     assert common.other_number("50%") == "55"
