@@ -67,13 +67,6 @@ def test_the_lab_servers_voila_pages_wait_as_long_as_make_apps(config):
     assert f"--VoilaExecutor.iopub_timeout={timeout}" in command
 
 
-def test_the_lab_servers_kernels_use_unix_sockets_where_their_paths_fit(monkeypatch):
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", "/tmp/rt")
-    assert "--KernelManager.transport=ipc" in serve.lab_command(serve.free_port(), "token")
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", "/tmp/" + "x" * 100)
-    assert not any("transport" in arg for arg in serve.lab_command(serve.free_port(), "token"))
-
-
 def test_the_page_loads_only_the_widget_extensions(config):
     # Every lab extension in the environment is otherwise loaded into each page; nbgrader's
     # fails there and logs errors in the browser console.

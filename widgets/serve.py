@@ -118,21 +118,9 @@ def lab_command(port: int, token: str, root: Path | None = None) -> list[str]:
         # does. JupyterLab bundles its own MathJax and ignores them.
         "--ServerApp.tornado_settings={'mathjax_url': None, 'mathjax_config': None}",
         *(f"--VoilaExecutor.{name}={value}" for name, value in executor.items()),
-        *_kernel_transport(),
         # Containers and CI machines often run as root; Jupyter refuses that unless told.
         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
     ]
-
-
-def _kernel_transport() -> list[str]:
-    """JupyterLab's kernels on Unix sockets, as Voilà's are (``socket_transport`` says why),
-    when the socket paths in Jupyter's runtime folder fit."""
-    from jupyter_core.paths import jupyter_runtime_dir
-
-    from widgets.grading.kernels import socket_transport
-
-    stem = os.path.join(jupyter_runtime_dir(), f"kernel-{'0' * 36}-ipc")
-    return ["--KernelManager.transport=ipc"] if socket_transport(stem) == "ipc" else []
 
 
 def is_loopback(host: str) -> bool:
