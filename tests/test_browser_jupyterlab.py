@@ -81,10 +81,14 @@ def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
     # The failure explorer counts the synthetic portfolio's projects that match its filters.
     result = page.locator(".kit-count").first
     try:
-        expect(page.locator(".jp-Notebook")).to_be_visible(timeout=60_000)
-        expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_be_visible(
-            timeout=120_000)
-        _run_all(page)
+        _notebook_ready(page)
+        # Under load JupyterLab can swap the notebook's kernel while it opens, and the
+        # websocket to the first one then fails on the server (jupyter_server#1265): Run All
+        # runs nothing until the page is reloaded, which is what a learner would do.
+        if not _run_all(page):
+            page.reload()
+            _notebook_ready(page)
+            _run_all(page)
         expect(result).to_have_text("1,000", timeout=180_000)
     except (AssertionError, PlaywrightError):
         raise AssertionError(_diagnosis(page, base, token, log)) from None
@@ -93,17 +97,25 @@ def test_start_page_and_lesson_00_tool_responds(page: Page, lab):
     expect(result).to_have_text("153", timeout=30_000)
 
 
-def _run_all(page: Page, tries: int = 3) -> None:
-    """Run > Run All Cells, again if no cell started (as a learner would click it again)."""
+def _run_all(page: Page, tries: int = 3) -> bool:
+    """Run > Run All Cells, again if no cell started (as a learner would click it again);
+    return whether a cell started."""
     started = page.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]"))
     for _ in range(tries):
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
         try:
             expect(started.first).to_be_attached(timeout=15_000)
-            return
+            return True
         except AssertionError:
             continue
+    return False
+
+
+def _notebook_ready(page: Page) -> None:
+    expect(page.locator(".jp-Notebook")).to_be_visible(timeout=60_000)
+    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_be_visible(
+        timeout=120_000)
 
 
 def _api(base: str, token: str, path: str):
