@@ -17,7 +17,9 @@ ratio says what the kit adds over the least Voilà can do.
   waits poll with pauses of up to 500 ms, which scattered the baseline's samples over half a
   second. Measured on a server without preheated kernels (cold: the kernel starts and runs
   the notebook while the viewer waits) and on one configured like ``make apps`` (preheated).
-  Target: <= 1.15x the baseline. A preheated pool refills ``fill_delay`` seconds after a
+  Target: <= 1.15x the baseline, for time to interactive as issue 6 defines it (navigation
+  until the first widget is visible and responds): the first-response figure. The wholly-drawn
+  figure is stricter and printed beside it. A preheated pool refills ``fill_delay`` seconds after a
   viewer takes its kernel (voila.json), so every preheated page is opened once the pool is
   full again.
 - Interaction latency: from the key that commits a change (Enter, or an arrow on a slider)
@@ -186,10 +188,12 @@ def main() -> None:
 
     figures["time_to_interactive"] = _print_tti(
         cold["times_s"], warm["times_s"], args.runs,
-        "until the first change is wholly drawn, charts included")
+        "until the first change is wholly drawn, charts included",
+        "stricter than the target's definition, printed beside it")
     figures["time_to_first_response"] = _print_tti(
         cold["responded_s"], warm["responded_s"], args.runs,
-        "until the app first responds to the change (its results' text changes)")
+        "until the app first responds to the change (its results' text changes)",
+        "the target's definition: the first widget visible and responding; target <= 1.15x")
 
     print(f"\nInteraction latency, ms from the committing key until the kernel has answered "
           f"and the new result is drawn ({args.changes} changes, every one drawn: chart cache "
@@ -229,12 +233,12 @@ def main() -> None:
 
 
 def _print_tti(cold: dict[str, list[float]], warm: dict[str, list[float]], runs: int,
-               until: str) -> dict:
+               until: str, target: str) -> dict:
     """Print and return each notebook's time to interactive, cold and preheated, and its ratios
     to the baseline's."""
     base_cold, base_warm = statistics.median(cold[BASELINE]), statistics.median(warm[BASELINE])
     print(f"\nTime to interactive, {until}; seconds: median of {runs} [min-max]; "
-          "ratio to the one-slider baseline (target <= 1.15x)")
+          f"ratio to the one-slider baseline ({target})")
     print(f"{'notebook':<26}{'cold':>20}{'preheated':>20}{'ratio cold':>12}{'ratio warm':>12}")
     per_app = {}
     for name in cold:
