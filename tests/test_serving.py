@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.voila_page import instructor_note_lines, plain
-from widgets import course, serve
+from widgets import course, serve, ui
 
 VOILA_JSON = course.path("voila.json")
 TEMPLATE_DIR = serve.JUPYTER_DATA / "voila" / "templates" / serve.TEMPLATE
@@ -44,6 +44,13 @@ def test_the_kit_template_extends_lab_and_ships_in_the_package():
     assert (TEMPLATE_DIR / "page.html").is_file()
     # instructor notes are removed by the template, by the tag widgets.course defines
     assert f"'{course.INSTRUCTOR_TAG}'" in (TEMPLATE_DIR / "index.html.j2").read_text()
+
+
+def test_the_templates_load_failure_alert_uses_the_kits_error_colour():
+    # the page's failure alert and an app's field errors are the same red, set in widgets.ui
+    template = (TEMPLATE_DIR / "index.html.j2").read_text()
+    colours = set(re.findall(r"#[0-9A-Fa-f]{6}", template.split("kit_load_failure", 1)[1]))
+    assert colours == {ui.ERROR_COLOUR}
 
 
 def test_preheating_and_culling_are_configured(config):
