@@ -19,9 +19,13 @@ ratio says what the kit adds over the least Voilà can do.
   the notebook while the viewer waits) and on one configured like ``make apps`` (preheated).
   Target: <= 1.15x the baseline, for time to interactive as issue 6 defines it (navigation
   until the first widget is visible and responds): the first-response figure. The wholly-drawn
-  figure is stricter and printed beside it. A preheated pool refills ``fill_delay`` seconds after a
-  viewer takes its kernel (voila.json), so every preheated page is opened once the pool is
-  full again.
+  figure is stricter and printed beside it. Two ratios: of the medians, and paired, the median
+  of each round's ratio to the baseline loaded in that round. Pages are loaded in rounds (each
+  notebook once per round), so a load that comes and goes on a shared machine slows the
+  baseline and the apps of the same round alike; the paired ratio cancels it, where the ratio
+  of the medians can pair an app's slow round with the baseline's quiet one.
+  A preheated pool refills ``fill_delay`` seconds after a viewer takes its kernel
+  (voila.json), so every preheated page is opened once the pool is full again.
 - Interaction latency: from the key that commits a change (Enter, or an arrow on a slider)
   until the kernel has answered every message the key sent and the results, whose text must
   have changed, have finished redrawing (their last change before 400 ms of quiet). Also
@@ -37,7 +41,7 @@ ratio says what the kit adds over the least Voilà can do.
   costs; also USS after the latency run's 30 changes, every one drawn. And the Voilà server
   and the template, which are paid once.
 
-Usage: python benchmarks/bench_voila.py [--runs 5] [--changes 30]
+Usage: python benchmarks/bench_voila.py [--runs 10] [--changes 30]
 """
 
 from __future__ import annotations
@@ -157,7 +161,8 @@ def measure_latency(browser, server, names, changes: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5, help="page loads per notebook and mode")
+    # Ten rounds: with five, the preheated ratios moved by 0.1 from one run to the next (stop 17).
+    parser.add_argument("--runs", type=int, default=10, help="page loads per notebook and mode")
     parser.add_argument("--changes", type=int, default=30, help="changes timed per app")
     args = parser.parse_args()
     info = machine()
@@ -235,21 +240,33 @@ def main() -> None:
 def _print_tti(cold: dict[str, list[float]], warm: dict[str, list[float]], runs: int,
                until: str, target: str) -> dict:
     """Print and return each notebook's time to interactive, cold and preheated, and its ratios
-    to the baseline's."""
+    to the baseline's: of the medians, and paired (the median of each round's ratio to the
+    baseline loaded in the same round, which cancels a load that changes between rounds)."""
     base_cold, base_warm = statistics.median(cold[BASELINE]), statistics.median(warm[BASELINE])
     print(f"\nTime to interactive, {until}; seconds: median of {runs} [min-max]; "
-          f"ratio to the one-slider baseline ({target})")
-    print(f"{'notebook':<26}{'cold':>20}{'preheated':>20}{'ratio cold':>12}{'ratio warm':>12}")
+          f"ratio to the one-slider baseline ({target}): of the medians, and paired")
+    print(f"{'notebook':<26}{'cold':>20}{'preheated':>20}{'ratio cold':>12}{'ratio warm':>12}"
+          f"{'paired cold':>13}{'paired warm':>13}")
     per_app = {}
     for name in cold:
         c, w = cold[name], warm[name]
         row = per_app[name] = {"cold": summary(c), "preheated": summary(w),
+                               "samples_cold": c, "samples_preheated": w,
                                "ratio_cold": statistics.median(c) / base_cold,
-                               "ratio_preheated": statistics.median(w) / base_warm}
+                               "ratio_preheated": statistics.median(w) / base_warm,
+                               "ratio_cold_paired": paired_ratio(c, cold[BASELINE]),
+                               "ratio_preheated_paired": paired_ratio(w, warm[BASELINE])}
         label = name if is_app(name) else f"{name} (page: visible)"
         print(f"{label:<26}{_span(c):>20}{_span(w):>20}"
-              f"{row['ratio_cold']:>11.2f}x{row['ratio_preheated']:>11.2f}x")
+              f"{row['ratio_cold']:>11.2f}x{row['ratio_preheated']:>11.2f}x"
+              f"{row['ratio_cold_paired']:>12.2f}x{row['ratio_preheated_paired']:>12.2f}x")
     return per_app
+
+
+def paired_ratio(times: list[float], baseline: list[float]) -> float:
+    """The median over rounds of ``times[i] / baseline[i]``; both lists hold one load per round,
+    in the order the rounds ran."""
+    return statistics.median(t / b for t, b in zip(times, baseline, strict=True))
 
 
 def _print_latency(latency: dict[str, list[ChangeTime]], changes: int) -> tuple[dict, dict]:
