@@ -100,6 +100,12 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+def paired_ratio(times: list[float], baseline: list[float]) -> float:
+    """The median over rounds of ``times[i] / baseline[i]``; both lists hold one load per round,
+    in the order the rounds ran."""
+    return statistics.median(t / b for t, b in zip(times, baseline, strict=True))
+
+
 def summary(values: list[float]) -> dict:
     return {"n": len(values), "min": min(values), "median": statistics.median(values),
             "p90": pct(values, 0.9), "p95": pct(values, 0.95), "max": max(values)}

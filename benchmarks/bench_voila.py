@@ -62,6 +62,7 @@ from _common import (
     kernel_of,
     kernels,
     machine,
+    paired_ratio,
     pct,
     peak_rss_mib,
     print_machine,
@@ -261,12 +262,6 @@ def _print_tti(cold: dict[str, list[float]], warm: dict[str, list[float]], runs:
               f"{row['ratio_cold']:>11.2f}x{row['ratio_preheated']:>11.2f}x"
               f"{row['ratio_cold_paired']:>12.2f}x{row['ratio_preheated_paired']:>12.2f}x")
     return per_app
-
-
-def paired_ratio(times: list[float], baseline: list[float]) -> float:
-    """The median over rounds of ``times[i] / baseline[i]``; both lists hold one load per round,
-    in the order the rounds ran."""
-    return statistics.median(t / b for t, b in zip(times, baseline, strict=True))
 
 
 def _print_latency(latency: dict[str, list[ChangeTime]], changes: int) -> tuple[dict, dict]:
